@@ -1,0 +1,149 @@
+#include "core/backend.h"
+
+#include <omp.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <type_traits>
+
+#include "core/error.h"
+
+namespace hs {
+
+namespace {
+
+// Merges adjacent dims that are contiguous with respect to each other in both operands,
+// and drops size-1 dims, so most copies become a few long rows.
+int coalesce(int ndim, const std::int64_t* sizes, const std::int64_t* const* strides, int nops,
+             std::int64_t* out_sizes, std::int64_t (*out_strides)[kMaxDims]) {
+  int n = 0;
+  for (int d = 0; d < ndim; ++d) {
+    if (sizes[d] == 1) continue;
+    bool merge = n > 0;
+    for (int k = 0; k < nops && merge; ++k)
+      merge = out_strides[k][n - 1] == strides[k][d] * sizes[d];
+    if (merge) {
+      out_sizes[n - 1] *= sizes[d];
+      for (int k = 0; k < nops; ++k) out_strides[k][n - 1] = strides[k][d];
+    } else {
+      out_sizes[n] = sizes[d];
+      for (int k = 0; k < nops; ++k) out_strides[k][n] = strides[k][d];
+      ++n;
+    }
+  }
+  if (n == 0) {
+    out_sizes[0] = 1;
+    for (int k = 0; k < nops; ++k) out_strides[k][0] = 1;
+    n = 1;
+  }
+  return n;
+}
+
+template <class D, class S>
+void copy_rows(D* dst, const S* src, int ndim, const std::int64_t* sizes,
+               const std::int64_t (*strides)[kMaxDims]) {
+  const std::int64_t inner = sizes[ndim - 1];
+  const std::int64_t ds = strides[0][ndim - 1], ss = strides[1][ndim - 1];
+  std::int64_t rows = 1;
+  for (int d = 0; d < ndim - 1; ++d) rows *= sizes[d];
+#pragma omp parallel for schedule(static) if (rows * inner > 65536)
+  for (std::int64_t r = 0; r < rows; ++r) {
+    std::int64_t rem = r, doff = 0, soff = 0;
+    for (int d = ndim - 2; d >= 0; --d) {
+      const std::int64_t i = rem % sizes[d];
+      rem /= sizes[d];
+      doff += i * strides[0][d];
+      soff += i * strides[1][d];
+    }
+    D* drow = dst + doff;
+    const S* srow = src + soff;
+    if constexpr (std::is_same_v<D, S>) {
+      if (ds == 1 && ss == 1) {
+        std::memcpy(drow, srow, inner * sizeof(D));
+        continue;
+      }
+    }
+    for (std::int64_t i = 0; i < inner; ++i) drow[i * ds] = static_cast<D>(srow[i * ss]);
+  }
+}
+
+class CpuBackend final : public DeviceBackend {
+ public:
+  void* allocate(std::size_t nbytes) override {
+    // 64-byte alignment suits AVX-512 loads and keeps cache lines unshared.
+    const std::size_t rounded = (nbytes + 63) / 64 * 64;
+    void* p = std::aligned_alloc(64, rounded == 0 ? 64 : rounded);
+    HS_CHECK(p != nullptr, "cpu: out of memory allocating ", nbytes, " bytes");
+    return p;
+  }
+  void deallocate(void* ptr, std::size_t) override { std::free(ptr); }
+  void copy_bytes(void* dst, Device, const void* src, Device, std::size_t nbytes) override {
+    if (nbytes) std::memcpy(dst, src, nbytes);
+  }
+  void copy_strided(const StridedRef& dst, const StridedRef& src) override {
+    std::int64_t sizes[kMaxDims];
+    std::int64_t strides[2][kMaxDims];
+    const std::int64_t* in_strides[2] = {dst.strides, src.strides};
+    const int n = coalesce(dst.ndim, dst.sizes, in_strides, 2, sizes, strides);
+    dispatch_dtype(dst.dtype, [&](auto d) {
+      using D = decltype(d);
+      dispatch_dtype(src.dtype, [&](auto s) {
+        using S = decltype(s);
+        copy_rows(static_cast<D*>(dst.data), static_cast<const S*>(src.data), n, sizes, strides);
+      });
+    });
+  }
+  void fill(const StridedRef& dst, double value) override {
+    std::int64_t sizes[kMaxDims];
+    std::int64_t strides[1][kMaxDims];
+    const std::int64_t* in_strides[1] = {dst.strides};
+    const int n = coalesce(dst.ndim, dst.sizes, in_strides, 1, sizes, strides);
+    std::int64_t total = 1;
+    for (int d = 0; d < n; ++d) total *= sizes[d];
+    dispatch_dtype(dst.dtype, [&](auto zero) {
+      using T = decltype(zero);
+      T* p = static_cast<T*>(dst.data);
+      const T v = static_cast<T>(value);
+      if (n == 1 && strides[0][0] == 1) {
+#pragma omp parallel for schedule(static) if (total > 65536)
+        for (std::int64_t i = 0; i < total; ++i) p[i] = v;
+        return;
+      }
+      for (std::int64_t i = 0; i < total; ++i) {
+        std::int64_t rem = i, off = 0;
+        for (int d = n - 1; d >= 0; --d) {
+          off += (rem % sizes[d]) * strides[0][d];
+          rem /= sizes[d];
+        }
+        p[off] = v;
+      }
+    });
+  }
+  void synchronize() override {}
+};
+
+CpuBackend cpu_backend;
+DeviceBackend* cuda_backend = nullptr;
+int cuda_devices = 0;
+
+}  // namespace
+
+void register_backend(DeviceType type, DeviceBackend* backend) {
+  if (type == DeviceType::CUDA) cuda_backend = backend;
+}
+
+DeviceBackend& backend_for(Device device) {
+  if (device.is_cpu()) return cpu_backend;
+  HS_CHECK(cuda_backend != nullptr, "device ", device,
+           ": this build of hsnet has no CUDA support (rebuild with nvcc and -Dcuda=enabled)");
+  HS_CHECK(cuda_devices > 0, "device ", device, ": no CUDA GPU is present on this machine");
+  HS_CHECK(device.index < cuda_devices, "device ", device, ": only ", cuda_devices,
+           " CUDA device(s) present");
+  return *cuda_backend;
+}
+
+bool cuda_available() { return cuda_backend != nullptr && cuda_devices > 0; }
+void set_cuda_device_count(int count) { cuda_devices = count; }
+int cuda_device_count() { return cuda_devices; }
+
+}  // namespace hs
