@@ -1,0 +1,43 @@
+#include "nn/batch_norm.h"
+
+#include <sstream>
+
+#include "autograd/nn_functions.h"
+
+namespace hs::nn {
+
+BatchNorm2d::BatchNorm2d(std::int64_t num_features, double momentum, double eps, bool fuse_relu)
+    : num_features_(num_features), momentum_(momentum), eps_(eps), fuse_relu_(fuse_relu) {
+  HS_CHECK(num_features > 0, "BatchNorm2d: num_features must be positive, got ", num_features);
+  weight = Variable(ones({num_features}));
+  bias = Variable(zeros({num_features}));
+  running_mean = zeros({num_features});
+  running_var = ones({num_features});
+  num_batches_tracked = zeros(Shape{}, DType::i64);
+  register_parameter("weight", &weight);
+  register_parameter("bias", &bias);
+  register_buffer("running_mean", &running_mean);
+  register_buffer("running_var", &running_var);
+  register_buffer("num_batches_tracked", &num_batches_tracked);
+}
+
+Variable BatchNorm2d::forward(const Variable& x) {
+  const bool training = is_training();
+  if (training) {
+    // A 0-d i64 counter on the CPU, like PyTorch's; kept on the host to avoid device syncs.
+    Tensor host = num_batches_tracked.to(Device::cpu());
+    host.data<std::int64_t>()[0] += 1;
+    if (!num_batches_tracked.is_cpu()) num_batches_tracked.copy_(host);
+  }
+  auto fn = fuse_relu_ ? batch_norm_relu : batch_norm;
+  return fn(x, weight, bias, running_mean, running_var, training, momentum_, eps_);
+}
+
+std::string BatchNorm2d::extra_repr() const {
+  std::ostringstream os;
+  os << num_features_ << ", eps=" << eps_ << ", momentum=" << momentum_;
+  if (fuse_relu_) os << ", fused ReLU";
+  return os.str();
+}
+
+}  // namespace hs::nn

@@ -1,0 +1,46 @@
+#include "nn/conv2d.h"
+
+#include <sstream>
+
+#include "nn/init.h"
+
+namespace hs::nn {
+
+Conv2d::Conv2d(const Conv2dOptions& o) : opts_(o) {
+  HS_CHECK(o.in_channels > 0 && o.out_channels > 0 && o.kernel_size > 0, "Conv2d: channels (",
+           o.in_channels, " -> ", o.out_channels, ") and kernel size (", o.kernel_size,
+           ") must be positive");
+  HS_CHECK(o.groups > 0 && o.in_channels % o.groups == 0 && o.out_channels % o.groups == 0,
+           "Conv2d: groups ", o.groups, " must divide in_channels ", o.in_channels,
+           " and out_channels ", o.out_channels);
+  weight = Variable(kaiming_normal_fan_out(
+      {o.out_channels, o.in_channels / o.groups, o.kernel_size, o.kernel_size}));
+  register_parameter("weight", &weight);
+  if (o.bias) {
+    bias = Variable(zeros({o.out_channels}));
+    register_parameter("bias", &bias);
+  }
+}
+
+Variable Conv2d::forward(const Variable& x) {
+  return conv2d(x, weight, bias,
+                ops::Conv2dParams::symmetric(opts_.stride, opts_.padding, opts_.dilation,
+                                             opts_.groups));
+}
+
+std::int64_t Conv2d::macs(const Shape&, const Shape& output) const {
+  return output.numel() * (opts_.in_channels / opts_.groups) * opts_.kernel_size *
+         opts_.kernel_size;
+}
+
+std::string Conv2d::extra_repr() const {
+  std::ostringstream os;
+  os << opts_.in_channels << ", " << opts_.out_channels << ", kernel_size=" << opts_.kernel_size
+     << ", stride=" << opts_.stride << ", padding=" << opts_.padding;
+  if (opts_.dilation != 1) os << ", dilation=" << opts_.dilation;
+  if (opts_.groups != 1) os << ", groups=" << opts_.groups;
+  if (!opts_.bias) os << ", bias=False";
+  return os.str();
+}
+
+}  // namespace hs::nn

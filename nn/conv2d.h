@@ -1,0 +1,32 @@
+#pragma once
+// Conv2d: a 2-D convolution layer (NCHW) with weight [out, in/groups, k, k] initialised
+// Kaiming-normal (fan_out, ReLU) and an optional bias (zeros). Requires in and out
+// divisible by groups.
+#include "autograd/conv_functions.h"
+#include "nn/module.h"
+
+namespace hs::nn {
+
+struct Conv2dOptions {
+  std::int64_t in_channels = 0, out_channels = 0, kernel_size = 3;
+  std::int64_t stride = 1, padding = 0, dilation = 1, groups = 1;
+  bool bias = false;
+};
+
+class Conv2d : public Module {
+ public:
+  explicit Conv2d(const Conv2dOptions& opts);
+  std::string type_name() const override { return "Conv2d"; }
+  Variable forward(const Variable& x) override;
+  std::int64_t macs(const Shape& input, const Shape& output) const override;
+  std::string extra_repr() const override;
+  const Conv2dOptions& options() const { return opts_; }
+
+  Variable weight;
+  Variable bias;  // undefined without bias
+
+ private:
+  Conv2dOptions opts_;
+};
+
+}  // namespace hs::nn

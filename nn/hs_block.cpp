@@ -1,0 +1,125 @@
+#include "nn/hs_block.h"
+
+#include <cmath>
+#include <sstream>
+
+#include "autograd/functions.h"
+#include "nn/batch_norm.h"
+#include "nn/conv2d.h"
+#include "nn/layers.h"
+
+namespace hs::nn {
+
+namespace {
+
+std::vector<std::int64_t> resolve_widths(const HSBlockOptions& o) {
+  if (!o.widths.empty()) {
+    HS_CHECK(o.widths.size() >= 2, "HSBlock: needs at least 2 groups (s >= 2), got ",
+             o.widths.size(), " widths");
+    for (std::int64_t w : o.widths)
+      HS_CHECK(w >= 1, "HSBlock: every group width must be >= 1, got ", w);
+    return o.widths;
+  }
+  HS_CHECK(o.splits >= 2, "HSBlock: split number s must be >= 2, got ", o.splits);
+  HS_CHECK(o.width >= 1, "HSBlock: group width w must be >= 1, got ", o.width);
+  return std::vector<std::int64_t>(o.splits, o.width);
+}
+
+std::vector<HSGroupPlan> make_plan(const std::vector<std::int64_t>& widths, double r, bool strided) {
+  std::vector<HSGroupPlan> plan(widths.size());
+  std::int64_t carry = 0;
+  for (std::size_t i = 0; i < widths.size(); ++i) {
+    HSGroupPlan& g = plan[i];
+    g.width = widths[i];
+    if (i == 0) {
+      g.to_output = g.width;  // x_1 passes (or is pooled) unchanged
+      continue;
+    }
+    g.carry_in = strided ? 0 : carry;
+    g.conv_channels = g.width + g.carry_in;
+    const bool last = i + 1 == widths.size();
+    g.carry_out = strided || last ? 0 : static_cast<std::int64_t>(std::floor(r * g.conv_channels));
+    g.to_output = g.conv_channels - g.carry_out;
+    carry = g.carry_out;
+  }
+  return plan;
+}
+
+}  // namespace
+
+HSBlock::HSBlock(const HSBlockOptions& o) : opts_(o), widths_(resolve_widths(o)) {
+  HS_CHECK(o.carry_ratio >= 0.0 && o.carry_ratio < 1.0,
+           "HSBlock: carry ratio r must be in [0, 1), got ", o.carry_ratio);
+  HS_CHECK(o.stride == 1 || o.stride == 2, "HSBlock: stride must be 1 or 2, got ", o.stride);
+  for (std::int64_t w : widths_) channels_ += w;
+  plan_ = make_plan(widths_, o.carry_ratio, o.stride == 2);
+  convs_ = register_module("convs", std::make_shared<Sequential>());
+  bns_ = register_module("bns", std::make_shared<Sequential>());
+  for (std::size_t i = 1; i < plan_.size(); ++i) {
+    const std::int64_t c = plan_[i].conv_channels;
+    Conv2dOptions conv;
+    conv.in_channels = c;
+    conv.out_channels = c;
+    conv.kernel_size = 3;
+    conv.stride = o.stride;
+    conv.padding = 1;
+    convs_->push_back(std::make_shared<Conv2d>(conv));
+    bns_->push_back(std::make_shared<BatchNorm2d>(c, 0.1, 1e-5, /*fuse_relu=*/true));
+  }
+  if (o.stride == 2) pool_ = register_module("pool", std::make_shared<AvgPool2d>(3, 2, 1));
+}
+
+Variable HSBlock::forward(const Variable& x) {
+  HS_CHECK(x.dim() == 4, "HSBlock: input must be [N,C,H,W], got ", x.shape());
+  HS_CHECK(x.size(1) == channels_, "HSBlock: input has ", x.size(1),
+           " channels but the group widths sum to ", channels_, " (input ", x.shape(), ")");
+  const std::vector<Variable> xs = split(x, widths_, 1);
+  std::vector<Variable> outs;
+  outs.reserve(plan_.size());
+  outs.push_back(pool_ ? (*pool_)(xs[0]) : xs[0]);
+  Variable carry;
+  for (std::size_t i = 1; i < plan_.size(); ++i) {
+    const HSGroupPlan& g = plan_[i];
+    const Variable input = g.carry_in > 0 ? cat({xs[i], carry}, 1) : xs[i];
+    const Variable y = bns_->at<BatchNorm2d>(i - 1)(convs_->at<Conv2d>(i - 1)(input));
+    if (g.carry_out == 0) {
+      outs.push_back(y);
+      carry = Variable();
+      continue;
+    }
+    const std::int64_t keep = g.to_output;
+    if (opts_.carry_leading) {
+      carry = narrow(y, 1, 0, g.carry_out);
+      outs.push_back(narrow(y, 1, g.carry_out, keep));
+    } else {
+      outs.push_back(narrow(y, 1, 0, keep));
+      carry = narrow(y, 1, keep, g.carry_out);
+    }
+  }
+  return cat(outs, 1);
+}
+
+std::string HSBlock::extra_repr() const {
+  std::ostringstream os;
+  os << "s=" << widths_.size() << ", widths=[";
+  for (std::size_t i = 0; i < widths_.size(); ++i) os << (i ? "," : "") << widths_[i];
+  os << "], r=" << opts_.carry_ratio << ", stride=" << opts_.stride;
+  if (opts_.carry_leading) os << ", carry=leading";
+  return os.str();
+}
+
+std::string HSBlock::plan_str() const {
+  std::ostringstream os;
+  os << "group  width  carry_in  conv  carry_out  to_output\n";
+  for (std::size_t i = 0; i < plan_.size(); ++i) {
+    const HSGroupPlan& g = plan_[i];
+    os << i + 1 << "      " << g.width << "      " << g.carry_in << "         "
+       << (i == 0 ? (pool_ ? std::string("pool") : std::string("-"))
+                  : std::to_string(g.conv_channels))
+       << "     " << g.carry_out << "          " << g.to_output << "\n";
+  }
+  os << "total in=" << channels_ << " out=" << channels_ << "\n";
+  return os.str();
+}
+
+}  // namespace hs::nn

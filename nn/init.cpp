@@ -1,0 +1,24 @@
+#include "nn/init.h"
+
+#include <cmath>
+
+namespace hs::nn {
+
+Generator& global_generator() {
+  static Generator gen(0);
+  return gen;
+}
+
+void manual_seed(std::uint64_t seed) { global_generator().seed_with(seed); }
+
+Tensor kaiming_normal_fan_out(const Shape& shape, DType dtype) {
+  HS_CHECK(shape.size() >= 2, "kaiming_normal: needs at least 2 dims, got ", shape);
+  const std::int64_t fan_out = shape.numel() / shape[1];
+  return randn(shape, global_generator(), dtype, 0.0, std::sqrt(2.0 / fan_out));
+}
+
+Tensor uniform(const Shape& shape, double bound, DType dtype) {
+  return rand(shape, global_generator(), dtype, -bound, bound);
+}
+
+}  // namespace hs::nn
