@@ -1,0 +1,105 @@
+#include "models/registry.h"
+
+#include <algorithm>
+#include <functional>
+#include <map>
+#include <sstream>
+
+namespace hs::models {
+
+namespace {
+
+struct Entry {
+  std::vector<std::string> options;
+  ModelOptions defaults;
+  std::function<std::shared_ptr<ResNet>(const ModelOptions&)> build;
+};
+
+const std::vector<std::string> kHsCifarOptions = {"s", "w0", "ratio", "carry_leading", "classes",
+                                                  "in_channels"};
+const std::vector<std::string> kHsImagenetOptions = {
+    "s", "ratio", "carry_leading", "downsample_block", "base_width", "classes", "in_channels"};
+const std::vector<std::string> kPlainOptions = {"classes", "in_channels"};
+
+const std::map<std::string, Entry>& registry() {
+  static const std::map<std::string, Entry> entries = [] {
+    std::map<std::string, Entry> m;
+    for (int depth : {29, 56, 110, 164})
+      m["hs_resnet" + std::to_string(depth) + "_cifar"] = {
+          kHsCifarOptions, ModelOptions{}, [depth](const ModelOptions& o) { return hs_resnet_cifar(depth, o); }};
+    ModelOptions imagenet;
+    imagenet.classes = 1000;
+    imagenet.s = 8;
+    for (int depth : {50, 101, 152})
+      m["hs_resnet" + std::to_string(depth)] = {
+          kHsImagenetOptions, imagenet, [depth](const ModelOptions& o) { return hs_resnet_imagenet(depth, o); }};
+    for (int depth : {20, 32, 44, 56, 110})
+      m["resnet" + std::to_string(depth) + "_cifar"] = {
+          kPlainOptions, ModelOptions{}, [depth](const ModelOptions& o) { return resnet_cifar(depth, o); }};
+    m["resnet50"] = {kPlainOptions, imagenet, [](const ModelOptions& o) { return resnet50(o); }};
+    return m;
+  }();
+  return entries;
+}
+
+std::string joined(const std::vector<std::string>& items) {
+  std::ostringstream os;
+  for (std::size_t i = 0; i < items.size(); ++i) os << (i ? ", " : "") << items[i];
+  return os.str();
+}
+
+const Entry& find_entry(const std::string& name) {
+  auto it = registry().find(name);
+  HS_CHECK(it != registry().end(), "model: unknown model '", name, "' (valid: ",
+           joined(model_names()), ")");
+  return it->second;
+}
+
+std::int64_t get_int(const nlohmann::json& v, const std::string& key, std::int64_t min) {
+  HS_CHECK(v.is_number_integer(), "model: option '", key, "' must be an integer, got ", v.dump());
+  const std::int64_t x = v.get<std::int64_t>();
+  HS_CHECK(x >= min, "model: option '", key, "' must be >= ", min, ", got ", x);
+  return x;
+}
+
+}  // namespace
+
+std::vector<std::string> model_names() {
+  std::vector<std::string> names;
+  for (const auto& [name, entry] : registry()) names.push_back(name);
+  return names;
+}
+
+std::vector<std::string> model_option_names(const std::string& name) {
+  return find_entry(name).options;
+}
+
+std::shared_ptr<ResNet> create_model(const std::string& name, const nlohmann::json& options) {
+  const Entry& entry = find_entry(name);
+  HS_CHECK(options.is_object() || options.is_null(), "model: options must be a JSON object, got ",
+           options.dump());
+  ModelOptions o = entry.defaults;
+  for (const auto& [key, v] : options.items()) {
+    HS_CHECK(std::find(entry.options.begin(), entry.options.end(), key) != entry.options.end(),
+             "model: unknown option '", key, "' for ", name, " (valid: ", joined(entry.options), ")");
+    if (key == "s") o.s = get_int(v, key, 2);
+    else if (key == "w0") o.w0 = get_int(v, key, 1);
+    else if (key == "classes") o.classes = get_int(v, key, 1);
+    else if (key == "in_channels") o.in_channels = get_int(v, key, 1);
+    else if (key == "base_width") o.base_width = get_int(v, key, 1);
+    else if (key == "ratio") {
+      HS_CHECK(v.is_number(), "model: option 'ratio' must be a number, got ", v.dump());
+      o.ratio = v.get<double>();
+    } else if (key == "carry_leading") {
+      HS_CHECK(v.is_boolean(), "model: option 'carry_leading' must be true or false, got ", v.dump());
+      o.carry_leading = v.get<bool>();
+    } else if (key == "downsample_block") {
+      HS_CHECK(v.is_string() && (v == "stage" || v == "plain"),
+               "model: option 'downsample_block' must be \"stage\" or \"plain\", got ", v.dump());
+      o.plain_downsample = v == "plain";
+    }
+  }
+  return entry.build(o);
+}
+
+}  // namespace hs::models

@@ -1,0 +1,23 @@
+#pragma once
+// The model registry: builds a model from its name and a JSON object of options, e.g.
+// create_model("hs_resnet29_cifar", {{"s", 6}, {"ratio", 0.25}}). Unknown names or
+// options, and values of the wrong type or range, are hs::Errors listing the valid ones.
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "models/resnet.h"
+
+namespace hs::models {
+
+std::shared_ptr<ResNet> create_model(const std::string& name,
+                                     const nlohmann::json& options = nlohmann::json::object());
+
+// Every registered model name.
+std::vector<std::string> model_names();
+// The option keys `name` accepts.
+std::vector<std::string> model_option_names(const std::string& name);
+
+}  // namespace hs::models

@@ -1,0 +1,15 @@
+#pragma once
+// The subcommands of the hsnet command line. Each registers its options on a CLI11
+// subcommand and returns the function that runs it (returning the exit status).
+#include <functional>
+
+#include <CLI/CLI.hpp>
+
+namespace hs::tools {
+
+using Command = std::function<int()>;
+
+Command add_summary(CLI::App& app);
+Command add_gradcheck(CLI::App& app);
+
+}  // namespace hs::tools

@@ -1,0 +1,29 @@
+// hsnet: the command line of the hsnet framework.
+#include <cstdio>
+#include <map>
+
+#include "core/error.h"
+#include "tools/commands.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"hsnet: train, evaluate and inspect Hierarchical-Split networks"};
+  app.require_subcommand(1);
+  std::map<CLI::App*, hs::tools::Command> commands;
+  auto add = [&](const char* name, const char* help, hs::tools::Command (*make)(CLI::App&)) {
+    CLI::App* sub = app.add_subcommand(name, help);
+    commands[sub] = make(*sub);
+  };
+  add("summary", "per-layer table of a model: output shapes, parameters, MACs",
+      hs::tools::add_summary);
+  add("gradcheck", "f64 gradient check of an HS block, bottleneck or small HS-ResNet",
+      hs::tools::add_gradcheck);
+  CLI11_PARSE(app, argc, argv);
+  try {
+    for (auto& [sub, run] : commands)
+      if (sub->parsed()) return run();
+  } catch (const hs::Error& e) {
+    std::fprintf(stderr, "error: %s\n", e.what());
+    return 2;
+  }
+  return 0;
+}

@@ -1,0 +1,26 @@
+#pragma once
+// Model-selection options shared by the subcommands (--model --s --w0 --ratio --classes
+// --in-channels ...), turned into the JSON options the model registry takes. Only options
+// the user gave are passed on, so each family keeps its own defaults.
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+namespace hs::tools {
+
+struct ModelArgs {
+  std::string model = "hs_resnet29_cifar";
+  std::optional<std::int64_t> s, w0, classes, in_channels;
+  std::optional<double> ratio;
+  bool carry_leading = false;
+  std::optional<std::string> downsample_block;
+
+  void add_to(CLI::App& app);
+  // The registry options: those given on the command line over `base` (e.g. a config's).
+  nlohmann::json options(nlohmann::json base = nlohmann::json::object()) const;
+};
+
+}  // namespace hs::tools
