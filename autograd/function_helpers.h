@@ -13,7 +13,8 @@
 namespace hs {
 
 // True when grad mode is on and at least one input requires grad: the call gets a node.
-template <class... Vs> bool needs_grad(const Vs&... inputs) {
+template <class... Vs>
+bool needs_grad(const Vs&... inputs) {
   return grad_enabled() && (inputs.requires_grad() || ...);
 }
 inline bool needs_grad(const std::vector<Variable>& inputs) {
@@ -64,8 +65,7 @@ inline std::vector<Variable> record_outputs(const std::shared_ptr<Node>& node,
 // True when nothing but `t` can see its storage and `t` covers all of it densely, so it
 // may be kept as a leaf's .grad or added to in place.
 inline bool is_sole_owner(const Tensor& t) {
-  return t.storage().use_count() == 1 && t.is_contiguous() &&
-         t.nbytes() == t.storage()->nbytes();
+  return t.storage().use_count() == 1 && t.is_contiguous() && t.nbytes() == t.storage()->nbytes();
 }
 
 }  // namespace hs

@@ -2,6 +2,7 @@
 // gradcheck: compares the analytic gradient of every input element with central
 // differences, in f64. For a non-scalar output the check is on the projection
 // L = sum(out * v) with a fixed random v, so every output element takes part.
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -19,6 +20,8 @@ struct GradcheckOptions {
 };
 
 struct GradcheckInputReport {
+  std::size_t index = 0;     // position of the input in the list passed to gradcheck
+  Shape shape;
   double max_abs_error = 0;  // max |analytic - numeric| over the input's elements
   double max_rel_error = 0;  // max |analytic - numeric| / max(|numeric|, |analytic|, 1e-12)
   bool ok = true;            // every element within atol + rtol * |numeric|

@@ -11,6 +11,9 @@
 
 namespace hs::cuda {
 
+// Registers the CUDA DeviceBackend with the core (called once at load time).
+void install_backend();
+
 // out = op(a, b) elementwise; all three have out's sizes (a, b possibly with 0 strides).
 void binary(ops::BinaryOp op, const StridedRef& out, const StridedRef& a, const StridedRef& b);
 // out = op(a, scalar) elementwise.
