@@ -59,13 +59,28 @@ struct Im2colGeometry {
 
   // The output columns [first, last) for which kernel tap kw reads inside [0, in_w); the
   // columns outside the range read padding. Lets a row loop skip the bounds test.
-  HS_HOST_DEVICE void valid_cols(std::int64_t kw, std::int64_t& first,
-                                 std::int64_t& last) const {
-    const std::int64_t shift = pad_w - kw * dil_w;  // ow * stride_w - shift is the input col
-    first = shift <= 0 ? 0 : (shift + stride_w - 1) / stride_w;
-    const std::int64_t end = in_w + shift;  // need ow * stride_w < end
-    last = end <= 0 ? 0 : (end + stride_w - 1) / stride_w;
-    if (last > out_w) last = out_w;
+  HS_HOST_DEVICE void valid_cols(std::int64_t kw, std::int64_t& first, std::int64_t& last) const {
+    valid_range(pad_w - kw * dil_w, stride_w, in_w, out_w, first, last);
+  }
+  // The same for output rows and kernel tap kh.
+  HS_HOST_DEVICE void valid_rows(std::int64_t kh, std::int64_t& first, std::int64_t& last) const {
+    valid_range(pad_h - kh * dil_h, stride_h, in_h, out_h, first, last);
+  }
+
+ private:
+  // Outputs o in [0, out) with 0 <= o * stride - shift < in, as [first, last).
+  HS_HOST_DEVICE static void valid_range(std::int64_t shift, std::int64_t stride, std::int64_t in,
+                                         std::int64_t out, std::int64_t& first,
+                                         std::int64_t& last) {
+    const std::int64_t end = in + shift;
+    if (stride == 1) {  // the common case, kept free of divisions
+      first = shift <= 0 ? 0 : shift;
+      last = end <= 0 ? 0 : end;
+    } else {
+      first = shift <= 0 ? 0 : (shift + stride - 1) / stride;
+      last = end <= 0 ? 0 : (end + stride - 1) / stride;
+    }
+    if (last > out) last = out;
     if (first > last) first = last;
   }
 };

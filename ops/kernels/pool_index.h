@@ -34,8 +34,8 @@ struct PoolWindow {
 
 HS_HOST_DEVICE PoolWindow pool_window(std::int64_t out_index, std::int64_t in, PoolAxis axis) {
   const std::int64_t start = out_index * axis.stride - axis.pad;
-  const std::int64_t padded_end = start + axis.kernel < in + axis.pad ? start + axis.kernel
-                                                                      : in + axis.pad;
+  const std::int64_t padded_end =
+      start + axis.kernel < in + axis.pad ? start + axis.kernel : in + axis.pad;
   PoolWindow w;
   w.begin = start < 0 ? 0 : start;
   w.end = padded_end < in ? padded_end : in;

@@ -1,0 +1,488 @@
+// conv2d forward and backward (input, weight, bias) against a direct 7-loop convolution in
+// f64 over a grid of strides, paddings, dilations, groups, kernels and batch sizes; both
+// GEMM plans of the CPU path; non-contiguous operands; f32 against f64; the im2col index
+// arithmetic shared with CUDA; and every argument error.
+#include <algorithm>
+#include <catch2/catch.hpp>
+#include <cmath>
+#include <cstdint>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "core/backend.h"
+#include "core/generator.h"
+#include "core/tensor.h"
+#include "core/threads.h"
+#include "ops/conv2d.h"
+#include "ops/kernels/im2col_index.h"
+
+using namespace hs;
+using namespace hs::ops;
+using std::int64_t;
+
+namespace {
+
+struct ConvCase {
+  int64_t batch, in_c, out_c, in_h, in_w, kernel_h, kernel_w;
+  Conv2dParams params;
+  bool bias;
+
+  Shape x_shape() const { return {batch, in_c, in_h, in_w}; }
+  Shape w_shape() const { return {out_c, in_c / params.groups, kernel_h, kernel_w}; }
+  int64_t out_h() const {
+    return (in_h + 2 * params.pad_h - params.dil_h * (kernel_h - 1) - 1) / params.stride_h + 1;
+  }
+  int64_t out_w() const {
+    return (in_w + 2 * params.pad_w - params.dil_w * (kernel_w - 1) - 1) / params.stride_w + 1;
+  }
+  Shape y_shape() const { return {batch, out_c, out_h(), out_w()}; }
+  bool valid() const {
+    return in_h + 2 * params.pad_h >= params.dil_h * (kernel_h - 1) + 1 &&
+           in_w + 2 * params.pad_w >= params.dil_w * (kernel_w - 1) + 1;
+  }
+  std::string str() const {
+    std::ostringstream os;
+    os << "x " << x_shape() << " w " << w_shape() << " stride " << params.stride_h << "x"
+       << params.stride_w << " pad " << params.pad_h << "x" << params.pad_w << " dil "
+       << params.dil_h << "x" << params.dil_w << " groups " << params.groups
+       << (bias ? " bias" : "");
+    return os.str();
+  }
+};
+
+// Calls tap(x_index, w_index, y_index) for every multiply-add of the convolution, with
+// flat row-major indices into contiguous x, w and y: the definition of conv2d.
+template <class Tap>
+void for_each_tap(const ConvCase& c, Tap&& tap) {
+  const Conv2dParams& p = c.params;
+  const int64_t in_g = c.in_c / p.groups, out_g = c.out_c / p.groups;
+  const int64_t oh_n = c.out_h(), ow_n = c.out_w();
+  for (int64_t n = 0; n < c.batch; ++n)
+    for (int64_t co = 0; co < c.out_c; ++co)
+      for (int64_t oh = 0; oh < oh_n; ++oh)
+        for (int64_t ow = 0; ow < ow_n; ++ow)
+          for (int64_t ci = 0; ci < in_g; ++ci)
+            for (int64_t kh = 0; kh < c.kernel_h; ++kh)
+              for (int64_t kw = 0; kw < c.kernel_w; ++kw) {
+                const int64_t ih = oh * p.stride_h - p.pad_h + kh * p.dil_h;
+                const int64_t iw = ow * p.stride_w - p.pad_w + kw * p.dil_w;
+                if (ih < 0 || ih >= c.in_h || iw < 0 || iw >= c.in_w) continue;
+                const int64_t cx = (co / out_g) * in_g + ci;
+                tap(((n * c.in_c + cx) * c.in_h + ih) * c.in_w + iw,
+                    ((co * in_g + ci) * c.kernel_h + kh) * c.kernel_w + kw,
+                    ((n * c.out_c + co) * oh_n + oh) * ow_n + ow);
+              }
+}
+
+std::vector<double> naive_forward(const ConvCase& c, const Tensor& x, const Tensor& w,
+                                  const Tensor& b) {
+  const std::vector<double> xv = x.to_vector<double>(), wv = w.to_vector<double>();
+  std::vector<double> y(c.y_shape().numel(), 0.0);
+  if (b.defined()) {
+    const std::vector<double> bv = b.to_vector<double>();
+    const int64_t plane = c.out_h() * c.out_w();
+    for (std::size_t i = 0; i < y.size(); ++i) y[i] = bv[(i / plane) % c.out_c];
+  }
+  for_each_tap(c, [&](int64_t xi, int64_t wi, int64_t yi) { y[yi] += xv[xi] * wv[wi]; });
+  return y;
+}
+
+std::vector<double> naive_backward_input(const ConvCase& c, const Tensor& dy, const Tensor& w) {
+  const std::vector<double> dyv = dy.to_vector<double>(), wv = w.to_vector<double>();
+  std::vector<double> dx(c.x_shape().numel(), 0.0);
+  for_each_tap(c, [&](int64_t xi, int64_t wi, int64_t yi) { dx[xi] += wv[wi] * dyv[yi]; });
+  return dx;
+}
+
+std::vector<double> naive_backward_weight(const ConvCase& c, const Tensor& dy, const Tensor& x) {
+  const std::vector<double> dyv = dy.to_vector<double>(), xv = x.to_vector<double>();
+  std::vector<double> dw(c.w_shape().numel(), 0.0);
+  for_each_tap(c, [&](int64_t xi, int64_t wi, int64_t yi) { dw[wi] += xv[xi] * dyv[yi]; });
+  return dw;
+}
+
+std::vector<double> naive_backward_bias(const ConvCase& c, const Tensor& dy) {
+  const std::vector<double> dyv = dy.to_vector<double>();
+  const int64_t plane = c.out_h() * c.out_w();
+  std::vector<double> db(c.out_c, 0.0);
+  for (std::size_t i = 0; i < dyv.size(); ++i) db[(i / plane) % c.out_c] += dyv[i];
+  return db;
+}
+
+// max |actual - expected| <= tol * max(1, max |expected|).
+void require_close(const Tensor& actual, const std::vector<double>& expected, double tol) {
+  const std::vector<double> a = actual.to_vector<double>();
+  REQUIRE(a.size() == expected.size());
+  double scale = 1.0, worst = 0.0;
+  std::size_t worst_at = 0;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    scale = std::max(scale, std::abs(expected[i]));
+    if (std::abs(a[i] - expected[i]) > worst) worst = std::abs(a[i] - expected[i]), worst_at = i;
+  }
+  INFO("worst element " << worst_at << ": " << a[worst_at] << " vs " << expected[worst_at]);
+  REQUIRE(worst <= tol * scale);
+}
+
+// The grid of the forward and backward tests: 7x5 images, 4 -> 6 channels.
+std::vector<ConvCase> grid() {
+  struct Kernel {
+    int64_t h, w;
+  };
+  std::vector<ConvCase> cases;
+  bool bias = false;
+  for (int64_t batch : {1, 3})
+    for (Kernel k : {Kernel{1, 1}, Kernel{3, 3}, Kernel{3, 1}})
+      for (int64_t stride : {1, 2})
+        for (int64_t pad : {0, 1, 2})
+          for (int64_t dil : {1, 2})
+            for (int64_t groups : {1, 2}) {
+              ConvCase c{batch, 4,   6,   7,
+                         5,     k.h, k.w, Conv2dParams::symmetric(stride, pad, dil, groups),
+                         bias};
+              if (!c.valid()) continue;
+              cases.push_back(c);
+              bias = !bias;
+            }
+  return cases;
+}
+
+// Larger images and batches, for every plan of the CPU path: images spread over threads
+// one by one or several per GEMM (with a ragged last chunk), the whole batch in one GEMM,
+// pointwise convolutions read in place or folded; asymmetric parameters; stride 3.
+std::vector<ConvCase> plan_cases() {
+  return {
+      {5, 3, 8, 20, 18, 3, 3, Conv2dParams::symmetric(1, 1), true},
+      {9, 4, 6, 9, 11, 3, 3, Conv2dParams::symmetric(1, 1, 1, 2), false},
+      {9, 6, 4, 9, 11, 1, 1, Conv2dParams::symmetric(1, 0), true},
+      {3, 4, 6, 17, 16, 1, 1, Conv2dParams::symmetric(1, 0, 1, 2), true},
+      {2, 6, 4, 13, 9, 1, 1, Conv2dParams::symmetric(1, 0, 1, 2), false},
+      {4, 4, 6, 12, 12, 2, 3, Conv2dParams{2, 1, 1, 0, 1, 2, 1}, true},
+      {17, 2, 3, 16, 16, 3, 3, Conv2dParams::symmetric(2, 1), true},
+      {17, 4, 8, 33, 33, 3, 3, Conv2dParams::symmetric(1, 1), false},
+      {3, 4, 6, 11, 13, 3, 3, Conv2dParams::symmetric(3, 1), true},
+  };
+}
+
+struct Operands {
+  Tensor x, w, b, dy;
+};
+
+Operands make_operands(const ConvCase& c, Generator& gen, DType dtype = DType::f64) {
+  Operands o;
+  o.x = randn(c.x_shape(), gen, dtype);
+  o.w = randn(c.w_shape(), gen, dtype);
+  if (c.bias) o.b = randn({c.out_c}, gen, dtype);
+  o.dy = randn(c.y_shape(), gen, dtype);
+  return o;
+}
+
+// Runs all four functions on `c` and checks them against the direct loops.
+void check_against_naive(const ConvCase& c, const Operands& o, double tol = 1e-12) {
+  INFO(c.str());
+  require_close(conv2d_forward(o.x, o.w, o.b, c.params), naive_forward(c, o.x, o.w, o.b), tol);
+  const Tensor dx = conv2d_backward_input(o.dy, o.w, c.x_shape(), c.params);
+  REQUIRE(dx.shape() == c.x_shape());
+  require_close(dx, naive_backward_input(c, o.dy, o.w), tol);
+  const Tensor dw = conv2d_backward_weight(o.dy, o.x, c.w_shape(), c.params);
+  REQUIRE(dw.shape() == c.w_shape());
+  require_close(dw, naive_backward_weight(c, o.dy, o.x), tol);
+  require_close(conv2d_backward_bias(o.dy), naive_backward_bias(c, o.dy), tol);
+}
+
+// The tests fix the thread count so the plans they cover do not depend on the machine.
+struct TwoThreads {
+  TwoThreads() { set_num_threads(2); }
+  ~TwoThreads() { set_num_threads(0); }
+};
+
+}  // namespace
+
+TEST_CASE("conv2d: forward and backward match direct loops over the parameter grid") {
+  TwoThreads threads;
+  Generator gen(7);
+  const std::vector<ConvCase> cases = grid();
+  REQUIRE(cases.size() > 100);
+  for (const ConvCase& c : cases) check_against_naive(c, make_operands(c, gen));
+}
+
+TEST_CASE("conv2d: every GEMM plan matches direct loops") {
+  TwoThreads threads;
+  Generator gen(8);
+  bool parallel_single = false, parallel_ragged = false, one_chunk_folded = false;
+  bool pointwise_direct = false, pointwise_folded = false;
+  for (const ConvCase& c : plan_cases()) {
+    const Conv2dCpuPlan plan = conv2d_cpu_plan(c.x_shape(), c.w_shape(), c.params);
+    const bool folded = plan.images_per_gemm > 1;
+    const bool pointwise = c.kernel_h == 1 && c.kernel_w == 1 && c.params.stride_h == 1 &&
+                           c.params.stride_w == 1 && c.params.pad_h == 0 && c.params.pad_w == 0;
+    parallel_single = parallel_single || (plan.chunks_in_parallel && !folded);
+    parallel_ragged = parallel_ragged ||
+                      (plan.chunks_in_parallel && folded && c.batch % plan.images_per_gemm != 0);
+    one_chunk_folded = one_chunk_folded || (!plan.chunks_in_parallel && folded);
+    pointwise_direct = pointwise_direct || (pointwise && plan.chunks_in_parallel && !folded);
+    pointwise_folded = pointwise_folded || (pointwise && folded);
+    check_against_naive(c, make_operands(c, gen));
+  }
+  // The cases above must reach every branch of the CPU path.
+  CHECK(parallel_single);
+  CHECK(parallel_ragged);
+  CHECK(one_chunk_folded);
+  CHECK(pointwise_direct);
+  CHECK(pointwise_folded);
+}
+
+TEST_CASE("conv2d: the plan multiplies out to the convolution's GEMM sizes") {
+  TwoThreads threads;
+  const Conv2dCpuPlan plan =
+      conv2d_cpu_plan({8, 6, 10, 12}, {4, 3, 3, 3}, Conv2dParams::symmetric(2, 1, 1, 2));
+  CHECK(plan.gemm_m == 2);
+  CHECK(plan.gemm_k == 3 * 3 * 3);
+  CHECK(plan.gemm_n == plan.images_per_gemm * 5 * 6);
+  CHECK(plan.images_per_gemm >= 1);
+  CHECK(plan.images_per_gemm <= 8);
+}
+
+TEST_CASE("conv2d: single-threaded runs match direct loops") {
+  Generator gen(9);
+  set_num_threads(1);
+  for (const ConvCase& c : plan_cases()) check_against_naive(c, make_operands(c, gen));
+  set_num_threads(0);
+}
+
+TEST_CASE("conv2d: non-contiguous operands") {
+  TwoThreads threads;
+  Generator gen(10);
+  for (int64_t batch : {1, 5}) {
+    const ConvCase c{batch, 4, 6, 9, 7, 3, 3, Conv2dParams::symmetric(1, 1, 1, 2), true};
+    const Operands o = make_operands(c, gen);
+    INFO("batch " << batch);
+
+    // Channel slices of bigger tensors: read in place.
+    Tensor x_big = randn({batch, 9, 9, 7}, gen, DType::f64);
+    x_big.narrow(1, 3, 4).copy_(o.x);
+    Tensor dy_big = randn({batch, 10, c.out_h(), c.out_w()}, gen, DType::f64);
+    dy_big.narrow(1, 1, 6).copy_(o.dy);
+    const Operands sliced{x_big.narrow(1, 3, 4), o.w, o.b, dy_big.narrow(1, 1, 6)};
+    if (batch > 1) REQUIRE_FALSE(sliced.x.is_contiguous());
+    check_against_naive(c, sliced);
+
+    // Transposed H/W planes, transposed weight taps, a strided bias.
+    Tensor x_t = empty({batch, 4, 7, 9}, DType::f64).transpose(2, 3);
+    x_t.copy_(o.x);
+    Tensor w_t = empty({6, 2, 3, 3}, DType::f64).transpose(2, 3);
+    w_t.copy_(o.w);
+    Tensor b_s = zeros({6, 2}, DType::f64).narrow(1, 1, 1).squeeze(1);
+    b_s.copy_(o.b);
+    Tensor dy_t = empty({batch, 6, c.out_w(), c.out_h()}, DType::f64).transpose(2, 3);
+    dy_t.copy_(o.dy);
+    REQUIRE_FALSE(x_t.is_contiguous());
+    REQUIRE_FALSE(b_s.is_contiguous());
+    check_against_naive(c, {x_t, w_t, b_s, dy_t});
+
+    // Channels-last memory (a permuted view).
+    Tensor x_cl = empty({batch, 9, 7, 4}, DType::f64).permute({0, 3, 1, 2});
+    x_cl.copy_(o.x);
+    check_against_naive(c, {x_cl, o.w, o.b, o.dy});
+  }
+}
+
+TEST_CASE("conv2d: f32 agrees with f64") {
+  TwoThreads threads;
+  Generator gen(11);
+  const std::vector<ConvCase> cases = {
+      {4, 16, 24, 12, 10, 3, 3, Conv2dParams::symmetric(1, 1), true},
+      {3, 32, 16, 8, 8, 1, 1, Conv2dParams::symmetric(1, 0), true},
+      {1, 8, 8, 11, 9, 3, 3, Conv2dParams::symmetric(2, 2, 2, 2), false},
+  };
+  for (const ConvCase& c : cases) {
+    INFO(c.str());
+    const Operands o = make_operands(c, gen);
+    const auto f32 = [](const Tensor& t) { return t.defined() ? t.to(DType::f32) : t; };
+    const Tensor y = conv2d_forward(f32(o.x), f32(o.w), f32(o.b), c.params);
+    REQUIRE(y.dtype() == DType::f32);
+    require_close(y, conv2d_forward(o.x, o.w, o.b, c.params).to_vector<double>(), 1e-5);
+    require_close(conv2d_backward_input(f32(o.dy), f32(o.w), c.x_shape(), c.params),
+                  conv2d_backward_input(o.dy, o.w, c.x_shape(), c.params).to_vector<double>(),
+                  1e-5);
+    require_close(conv2d_backward_weight(f32(o.dy), f32(o.x), c.w_shape(), c.params),
+                  conv2d_backward_weight(o.dy, o.x, c.w_shape(), c.params).to_vector<double>(),
+                  1e-5);
+    require_close(conv2d_backward_bias(f32(o.dy)), conv2d_backward_bias(o.dy).to_vector<double>(),
+                  1e-5);
+  }
+}
+
+TEST_CASE("conv2d: repeated calls of different sizes reuse scratch memory correctly") {
+  TwoThreads threads;
+  Generator gen(12);
+  // Large, then small, then large again: the thread-local buffers never shrink, and stale
+  // columns of a larger problem must not leak into a smaller one.
+  const std::vector<ConvCase> cases = {
+      {6, 8, 8, 16, 16, 3, 3, Conv2dParams::symmetric(1, 1), false},
+      {6, 2, 3, 5, 4, 3, 3, Conv2dParams::symmetric(1, 2), false},
+      {6, 8, 8, 16, 16, 3, 3, Conv2dParams::symmetric(1, 1), false},
+  };
+  for (const ConvCase& c : cases) check_against_naive(c, make_operands(c, gen));
+}
+
+TEST_CASE("conv2d: im2col index arithmetic") {
+  SECTION("output size") {
+    for (int64_t in = 1; in <= 9; ++in)
+      for (int64_t k = 1; k <= 4; ++k)
+        for (int64_t s = 1; s <= 3; ++s)
+          for (int64_t p = 0; p <= 2; ++p)
+            for (int64_t d = 1; d <= 2; ++d) {
+              int64_t count = 0;  // output positions whose window ends inside the padding
+              for (int64_t o = 0; o * s + d * (k - 1) < in + 2 * p; ++o) ++count;
+              INFO("in " << in << " k " << k << " s " << s << " p " << p << " d " << d);
+              const int64_t got = conv_output_size(in, k, s, p, d);
+              if (count == 0)
+                CHECK(got < 1);
+              else
+                CHECK(got == count);
+            }
+  }
+  SECTION("input offsets and valid row and column ranges") {
+    // 3 channels of 6x7, kernel 3x2, stride 2x3, padding 1x2, dilation 2x1: output 2x4.
+    const int64_t out_h = conv_output_size(6, 3, 2, 1, 2), out_w = conv_output_size(7, 2, 3, 2, 1);
+    REQUIRE(out_h == 2);
+    REQUIRE(out_w == 4);
+    const Im2colGeometry g{3, 6, 7, 3, 2, out_h, out_w, 2, 3, 1, 2, 2, 1};
+    REQUIRE(g.column_rows() == 3 * 3 * 2);
+    REQUIRE(g.column_cols() == 8);
+    for (int64_t c = 0; c < 3; ++c)
+      for (int64_t kh = 0; kh < 3; ++kh)
+        for (int64_t kw = 0; kw < 2; ++kw) {
+          const int64_t row = (c * 3 + kh) * 2 + kw;
+          int64_t rc, rkh, rkw;
+          g.split_row(row, rc, rkh, rkw);
+          REQUIRE((rc == c && rkh == kh && rkw == kw));
+          int64_t first, last, top, bottom;
+          g.valid_cols(kw, first, last);
+          g.valid_rows(kh, top, bottom);
+          for (int64_t oh = 0; oh < out_h; ++oh)
+            for (int64_t ow = 0; ow < out_w; ++ow) {
+              const int64_t ih = oh * 2 - 1 + kh * 2, iw = ow * 3 - 2 + kw;
+              const bool inside = ih >= 0 && ih < 6 && iw >= 0 && iw < 7;
+              INFO("c " << c << " kh " << kh << " kw " << kw << " oh " << oh << " ow " << ow);
+              CHECK(g.input_offset(row, oh * out_w + ow) == (inside ? (c * 6 + ih) * 7 + iw : -1));
+              CHECK((ow >= first && ow < last) == (iw >= 0 && iw < 7));
+              CHECK((oh >= top && oh < bottom) == (ih >= 0 && ih < 6));
+            }
+        }
+  }
+}
+
+TEST_CASE("conv2d: argument errors") {
+  Generator gen(13);
+  const Tensor x = randn({8, 3, 32, 32}, gen);
+  const Tensor w = randn({32, 3, 3, 3}, gen);
+  const Conv2dParams p = Conv2dParams::symmetric(1, 1);
+  const auto throws = [](auto&& call, const std::string& part) {
+    REQUIRE_THROWS_AS(call(), Error);
+    REQUIRE_THROWS_WITH(call(), Catch::Contains("conv2d") && Catch::Contains(part));
+  };
+
+  SECTION("channel mismatch") {
+    const Tensor w16 = randn({32, 16, 3, 3}, gen);
+    REQUIRE_THROWS_WITH(conv2d_forward(x, w16, Tensor(), p),
+                        "conv2d: input has 3 channels but weight expects 16 (input "
+                        "[8,3,32,32], weight [32,16,3,3])");
+    const Tensor x8 = randn({2, 8, 6, 6}, gen);
+    throws(
+        [&] {
+          return conv2d_forward(x8, randn({4, 3, 3, 3}, gen), Tensor(),
+                                Conv2dParams::symmetric(1, 1, 1, 2));
+        },
+        "input has 8 channels but weight expects 6 (3 per group, 2 groups");
+  }
+  SECTION("ranks") {
+    throws([&] { return conv2d_forward(x.flatten(2), w, Tensor(), p); }, "4-D");
+    throws([&] { return conv2d_forward(x, w.flatten(1), Tensor(), p); }, "4-D");
+    throws([&] { return conv2d_backward_bias(randn({4, 5}, gen)); }, "4-D");
+  }
+  SECTION("kernel larger than the padded input") {
+    const Tensor small = randn({1, 3, 2, 5}, gen);
+    throws([&] { return conv2d_forward(small, w, Tensor(), Conv2dParams::symmetric(1, 0)); },
+           "does not fit");
+    throws([&] { return conv2d_forward(small, w, Tensor(), Conv2dParams::symmetric(1, 1, 2)); },
+           "does not fit");
+  }
+  SECTION("stride, padding, dilation, groups") {
+    throws(
+        [&] {
+          return conv2d_forward(x, w, Tensor(), Conv2dParams{0, 1, 1, 1, 1, 1, 1});
+        },
+        "stride");
+    throws(
+        [&] {
+          return conv2d_forward(x, w, Tensor(), Conv2dParams{1, 1, 1, -1, 1, 1, 1});
+        },
+        "padding");
+    throws(
+        [&] {
+          return conv2d_forward(x, w, Tensor(), Conv2dParams{1, 1, 1, 1, 0, 1, 1});
+        },
+        "dilation");
+    throws([&] { return conv2d_forward(x, w, Tensor(), Conv2dParams::symmetric(1, 1, 1, 0)); },
+           "groups");
+    throws(
+        [&] {
+          return conv2d_forward(x, randn({32, 1, 3, 3}, gen), Tensor(),
+                                Conv2dParams::symmetric(1, 1, 1, 2));
+        },
+        "2 groups do not divide the input's 3 channels");
+    throws(
+        [&] {
+          return conv2d_forward(randn({1, 4, 5, 5}, gen), randn({5, 2, 3, 3}, gen), Tensor(),
+                                Conv2dParams::symmetric(1, 1, 1, 2));
+        },
+        "2 groups do not divide the weight's 5 output channels");
+  }
+  SECTION("bias") {
+    throws([&] { return conv2d_forward(x, w, randn({16}, gen), p); }, "bias must have shape [32]");
+    throws([&] { return conv2d_forward(x, w, randn({1, 32}, gen), p); }, "bias");
+    throws([&] { return conv2d_forward(x, w, randn({32}, gen, DType::f64), p); }, "dtypes");
+  }
+  SECTION("dtypes and devices") {
+    throws([&] { return conv2d_forward(x, w.to(DType::f64), Tensor(), p); }, "dtypes");
+    throws(
+        [&] {
+          return conv2d_forward(zeros({8, 3, 32, 32}, DType::i64), zeros({32, 3, 3, 3}, DType::i64),
+                                Tensor(), p);
+        },
+        "f32 or f64");
+    throws([&] { return conv2d_forward(x, Tensor(), Tensor(), p); }, "undefined");
+    if (cuda_available()) {
+      const Tensor xc = x.to(Device::cuda());
+      throws([&] { return conv2d_forward(xc, w, Tensor(), p); }, "devices");
+      throws([&] { return conv2d_forward(xc, w.to(Device::cuda()), Tensor(), p); },
+             "CUDA convolution is not yet implemented");
+    }
+  }
+  SECTION("empty batch and empty weight") {
+    throws(
+        [&] {
+          return conv2d_forward(randn({0, 3, 32, 32}, gen), w, Tensor(), p);
+        },
+        "empty batch");
+    throws(
+        [&] {
+          return conv2d_forward(x, randn({0, 3, 3, 3}, gen), Tensor(), p);
+        },
+        "weight extents");
+  }
+  SECTION("backward shapes") {
+    const Tensor dy = randn({8, 32, 32, 32}, gen);
+    throws([&] { return conv2d_backward_input(dy.narrow(2, 0, 31), w, x.shape(), p); },
+           "grad_out has shape [8,32,31,32], expected [8,32,32,32]");
+    throws(
+        [&] {
+          return conv2d_backward_weight(dy, x, Shape{32, 4, 3, 3}, p);
+        },
+        "input has 3 channels but weight expects 4");
+    throws([&] { return conv2d_backward_weight(dy.to(DType::f64), x, w.shape(), p); }, "dtypes");
+    throws([&] { return conv2d_backward_input(dy, w, Shape{8, 3, 32}, p); }, "4-D");
+  }
+}
