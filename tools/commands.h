@@ -11,5 +11,7 @@ using Command = std::function<int()>;
 
 Command add_summary(CLI::App& app);
 Command add_gradcheck(CLI::App& app);
+Command add_export(CLI::App& app);
+Command add_bench(CLI::App& app);
 
 }  // namespace hs::tools

@@ -17,6 +17,10 @@ int main(int argc, char** argv) {
       hs::tools::add_summary);
   add("gradcheck", "f64 gradient check of an HS block, bottleneck or small HS-ResNet",
       hs::tools::add_gradcheck);
+  add("export", "weights, input and eval logits of a model, for cross-checks",
+      hs::tools::add_export);
+  add("bench", "throughput of a training step or of inference on synthetic input",
+      hs::tools::add_bench);
   CLI11_PARSE(app, argc, argv);
   try {
     for (auto& [sub, run] : commands)

@@ -1,0 +1,102 @@
+// hsnet bench: training-step or inference throughput of a model on synthetic input, the
+// warm-up steps excluded. The last line is machine-readable:
+// bench: model=NAME mode=MODE batch=B img_per_s=<float> ms_per_step=<float> peak_rss_mb=<float>
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+
+#include "autograd/grad_mode.h"
+#include "autograd/nn_functions.h"
+#include "core/backend.h"
+#include "core/threads.h"
+#include "models/registry.h"
+#include "nn/init.h"
+#include "tools/commands.h"
+#include "tools/model_args.h"
+
+namespace hs::tools {
+
+namespace {
+
+struct BenchArgs {
+  ModelArgs model;
+  std::int64_t batch = 128, steps = 10, warmup = 2, size = 0, threads = 0;
+  std::string mode = "train", device = "cpu";
+};
+
+double peak_rss_mb() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return usage.ru_maxrss / 1024.0;  // Linux reports KiB
+}
+
+}  // namespace
+
+Command add_bench(CLI::App& app) {
+  auto a = std::make_shared<BenchArgs>();
+  a->model.add_to(app);
+  app.add_option("--batch", a->batch, "batch size")->capture_default_str();
+  app.add_option("--steps", a->steps, "timed steps")->capture_default_str();
+  app.add_option("--warmup", a->warmup, "untimed steps first")->capture_default_str();
+  app.add_option("--mode", a->mode, "train | infer")->capture_default_str();
+  app.add_option("--size", a->size, "input height and width (default 32, ImageNet models 224)");
+  app.add_option("--threads", a->threads, "CPU threads (default: all cores)");
+  app.add_option("--device", a->device, "cpu | cuda")->capture_default_str();
+  return [a]() {
+    HS_CHECK(a->mode == "train" || a->mode == "infer", "bench: --mode must be train or infer, got '",
+             a->mode, "'");
+    HS_CHECK(a->batch >= 1 && a->steps >= 1 && a->warmup >= 0,
+             "bench: --batch and --steps must be >= 1, --warmup >= 0");
+    set_num_threads(static_cast<int>(a->threads));
+    const Device device = parse_device(a->device);
+    const nlohmann::json options = a->model.options();
+    const std::int64_t channels = options.value("in_channels", std::int64_t{3});
+    const std::int64_t classes =
+        options.value("classes", a->model.model.find("cifar") != std::string::npos ? 10 : 1000);
+    const std::int64_t size =
+        a->size > 0 ? a->size : (a->model.model.find("cifar") != std::string::npos ? 32 : 224);
+
+    nn::manual_seed(0);
+    auto model = models::create_model(a->model.model, options);
+    model->to(device);
+    const bool train = a->mode == "train";
+    model->train(train);
+    Generator gen(1);
+    const Tensor images = randn({a->batch, channels, size, size}, gen).to(device);
+    Tensor labels = empty({a->batch}, DType::i64);
+    for (std::int64_t i = 0; i < a->batch; ++i) labels.data<std::int64_t>()[i] = i % classes;
+    labels = labels.to(device);
+
+    auto step = [&]() {
+      if (train) {
+        model->zero_grad();
+        Variable loss = cross_entropy((*model)(Variable(images)), labels);
+        loss.backward();
+      } else {
+        NoGradGuard no_grad;
+        (*model)(Variable(images));
+      }
+      backend_for(device).synchronize();
+    };
+    for (std::int64_t i = 0; i < a->warmup; ++i) step();
+    std::vector<double> ms;
+    for (std::int64_t i = 0; i < a->steps; ++i) {
+      const auto t0 = std::chrono::steady_clock::now();
+      step();
+      ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+    }
+    std::sort(ms.begin(), ms.end());
+    const double median = ms[ms.size() / 2];
+    std::printf("steps: min %.1f ms, median %.1f ms, max %.1f ms (threads %d)\n", ms.front(), median,
+                ms.back(), num_threads());
+    std::printf("bench: model=%s mode=%s batch=%lld img_per_s=%.2f ms_per_step=%.2f peak_rss_mb=%.1f\n",
+                a->model.model.c_str(), a->mode.c_str(), static_cast<long long>(a->batch),
+                a->batch * 1000.0 / median, median, peak_rss_mb());
+    return 0;
+  };
+}
+
+}  // namespace hs::tools
