@@ -2,6 +2,8 @@
 // on a random batch and checks its gradients in f64.
 //
 //   usage: hs_block [s] [w] [r]      (defaults: 4 8 0.5)
+#include "nn/hs_block.h"
+
 #include <cstdlib>
 #include <iostream>
 #include <stdexcept>
@@ -11,7 +13,6 @@
 #include "autograd/gradcheck.h"
 #include "core/error.h"
 #include "core/tensor.h"
-#include "nn/hs_block.h"
 #include "nn/init.h"
 
 int main(int argc, char** argv) {
@@ -44,7 +45,8 @@ int main(int argc, char** argv) {
         [&block](const std::vector<hs::Variable>& in) { return block(in[0]); }, inputs);
     std::cout << "gradcheck inputs: 0 = x";
     const auto named = block.named_parameters();
-    for (std::size_t i = 0; i < named.size(); ++i) std::cout << ", " << i + 1 << " = " << named[i].first;
+    for (std::size_t i = 0; i < named.size(); ++i)
+      std::cout << ", " << i + 1 << " = " << named[i].first;
     std::cout << "\n";
     std::cout << result.report() << (result.ok ? "PASS" : "FAIL") << "\n";
     return result.ok ? EXIT_SUCCESS : EXIT_FAILURE;

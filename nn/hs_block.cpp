@@ -1,6 +1,7 @@
 #include "nn/hs_block.h"
 
 #include <cmath>
+#include <iomanip>
 #include <sstream>
 
 #include "autograd/functions.h"
@@ -109,14 +110,15 @@ std::string HSBlock::extra_repr() const {
 }
 
 std::string HSBlock::plan_str() const {
+  // Right-aligned columns as wide as their headings, so rows line up for any channel count.
   std::ostringstream os;
-  os << "group  width  carry_in  conv  carry_out  to_output\n";
+  os << "group  width  carry_in   conv  carry_out  to_output\n";
   for (std::size_t i = 0; i < plan_.size(); ++i) {
     const HSGroupPlan& g = plan_[i];
-    os << i + 1 << "      " << g.width << "      " << g.carry_in << "         "
-       << (i == 0 ? (pool_ ? std::string("pool") : std::string("-"))
-                  : std::to_string(g.conv_channels))
-       << "     " << g.carry_out << "          " << g.to_output << "\n";
+    const std::string conv = i == 0 ? (pool_ ? "pool" : "-") : std::to_string(g.conv_channels);
+    os << std::setw(5) << i + 1 << std::setw(7) << g.width << std::setw(10) << g.carry_in
+       << std::setw(7) << conv << std::setw(11) << g.carry_out << std::setw(11) << g.to_output
+       << "\n";
   }
   os << "total in=" << channels_ << " out=" << channels_ << "\n";
   return os.str();

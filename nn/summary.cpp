@@ -33,10 +33,14 @@ void SummaryRecorder::record(const Module& m, const Shape& input, const Shape& o
   rows_.push_back(std::move(row));
 }
 
+namespace {
+std::string display_name(const SummaryRow& r) { return r.name.empty() ? "(model)" : r.name; }
+}  // namespace
+
 std::string Summary::table() const {
   std::size_t name_w = 4, type_w = 4;
   for (const SummaryRow& r : rows) {
-    name_w = std::max(name_w, r.name.size());
+    name_w = std::max(name_w, display_name(r).size());
     type_w = std::max(type_w, r.type.size());
   }
   std::ostringstream os;
@@ -44,9 +48,9 @@ std::string Summary::table() const {
      << std::setw(20) << "output" << std::right << std::setw(12) << "params" << std::setw(14)
      << "macs" << "\n";
   for (const SummaryRow& r : rows) {
-    os << std::left << std::setw(name_w + 2) << (r.name.empty() ? "(model)" : r.name)
-       << std::setw(type_w + 2) << r.type << std::setw(20) << r.output.str() << std::right
-       << std::setw(12) << r.params << std::setw(14) << r.macs << "\n";
+    os << std::left << std::setw(name_w + 2) << display_name(r) << std::setw(type_w + 2) << r.type
+       << std::setw(20) << r.output.str() << std::right << std::setw(12) << r.params
+       << std::setw(14) << r.macs << "\n";
   }
   os << "total params=" << total_params << " macs=" << total_macs << "\n";
   return os.str();

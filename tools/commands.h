@@ -13,5 +13,7 @@ Command add_summary(CLI::App& app);
 Command add_gradcheck(CLI::App& app);
 Command add_export(CLI::App& app);
 Command add_bench(CLI::App& app);
+Command add_train(CLI::App& app);
+Command add_eval(CLI::App& app);
 
 }  // namespace hs::tools

@@ -13,6 +13,8 @@ int main(int argc, char** argv) {
     CLI::App* sub = app.add_subcommand(name, help);
     commands[sub] = make(*sub);
   };
+  add("train", "train a model (see configs/)", hs::tools::add_train);
+  add("eval", "evaluate a checkpoint on a test set", hs::tools::add_eval);
   add("summary", "per-layer table of a model: output shapes, parameters, MACs",
       hs::tools::add_summary);
   add("gradcheck", "f64 gradient check of an HS block, bottleneck or small HS-ResNet",

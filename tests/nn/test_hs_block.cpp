@@ -4,7 +4,6 @@
 // with the block's own weights (which proves which channels are carried), parameter names,
 // and every configuration error.
 #include <catch2/catch.hpp>
-
 #include <cmath>
 #include <cstdint>
 #include <map>
@@ -50,7 +49,8 @@ std::vector<HSGroupPlan> expected_plan(const std::vector<std::int64_t>& widths, 
   return plan;
 }
 
-void require_plan(const std::vector<HSGroupPlan>& actual, const std::vector<HSGroupPlan>& expected) {
+void require_plan(const std::vector<HSGroupPlan>& actual,
+                  const std::vector<HSGroupPlan>& expected) {
   REQUIRE(actual.size() == expected.size());
   for (std::size_t i = 0; i < actual.size(); ++i) {
     INFO("group " << i + 1);
@@ -165,7 +165,7 @@ void require_close(const Tensor& a, const Tensor& b, double tol) {
 TEST_CASE("HSBlock: plan and output shape over s, w, r and carry side") {
   Generator gen(1);
   const Tensor input_2x5x5_base = rand({2, 8 * 8, 5, 5}, gen, DType::f32, -1.0, 1.0);
-  int configs = 0, forwards = 0;
+  int configs = 0;
   for (std::int64_t s = 2; s <= 8; ++s) {
     for (std::int64_t w = 1; w <= 8; ++w) {
       for (double r : {0.0, 0.25, 0.5, 0.75}) {
@@ -190,20 +190,14 @@ TEST_CASE("HSBlock: plan and output shape over s, w, r and carry side") {
           REQUIRE(block.num_parameters() == params);
           ++configs;
 
-          // A forward on every fourth configuration keeps the grid fast.
-          if (configs % 4 == 0) {
-            NoGradGuard no_grad;
-            const Variable x(input_2x5x5_base.narrow(1, 0, s * w));
-            const Variable y = block(x);
-            REQUIRE(y.shape() == Shape{2, s * w, 5, 5});
-            ++forwards;
-          }
+          NoGradGuard no_grad;
+          const Variable x(input_2x5x5_base.narrow(1, 0, s * w));
+          REQUIRE(block(x).shape() == Shape{2, s * w, 5, 5});
         }
       }
     }
   }
   REQUIRE(configs == 7 * 8 * 4 * 2);
-  REQUIRE(forwards == configs / 4);
 }
 
 TEST_CASE("HSBlock: the paper's examples of carried channels") {
@@ -259,7 +253,8 @@ TEST_CASE("HSBlock: uneven group widths") {
 
 TEST_CASE("HSBlock: stride 2 halves H and W (rounding up) and keeps the channels") {
   Generator gen(3);
-  for (auto [h, w] : {std::pair<std::int64_t, std::int64_t>{4, 4}, {5, 5}, {7, 4}, {1, 3}, {6, 9}}) {
+  for (auto [h, w] :
+       {std::pair<std::int64_t, std::int64_t>{4, 4}, {5, 5}, {7, 4}, {1, 3}, {6, 9}}) {
     HSBlock block(options(3, 2, 0.5, false, 2));
     const Variable x(rand({2, 6, h, w}, gen, DType::f32, -1.0, 1.0));
     const Variable y = block(x);
@@ -307,8 +302,8 @@ TEST_CASE("HSBlock: forward values match a hand-assembled reference (both carry 
 
         std::map<std::string, Tensor> running;
         for (auto& [name, b] : block.named_buffers()) running[name] = b.clone();
-        const Variable expected = reference_forward(x, widths, r, leading,
-                                                    parameters_by_name(block), running, training);
+        const Variable expected =
+            reference_forward(x, widths, r, leading, parameters_by_name(block), running, training);
         const Variable y = block(x);
         require_close(y.data(), expected.data(), 1e-12);
 
@@ -356,9 +351,9 @@ TEST_CASE("HSBlock: parameter, buffer and module names") {
   REQUIRE(shapes == std::vector<Shape>{{2, 2, 3, 3}, {3, 3, 3, 3}, {2}, {2}, {3}, {3}});
   std::vector<std::string> buffers;
   for (auto& [name, b] : block.named_buffers()) buffers.push_back(name);
-  REQUIRE(buffers == std::vector<std::string>{
-                         "bns.0.running_mean", "bns.0.running_var", "bns.0.num_batches_tracked",
-                         "bns.1.running_mean", "bns.1.running_var", "bns.1.num_batches_tracked"});
+  REQUIRE(buffers == std::vector<std::string>{"bns.0.running_mean", "bns.0.running_var",
+                                              "bns.0.num_batches_tracked", "bns.1.running_mean",
+                                              "bns.1.running_var", "bns.1.num_batches_tracked"});
 
   HSBlock strided(options(3, 2, 0.5, false, 2));
   std::vector<std::string> modules;
@@ -376,9 +371,14 @@ TEST_CASE("HSBlock: plan_str lists every group") {
   const std::string table = block.plan_str();
   REQUIRE_THAT(table, Catch::Contains("carry_in"));
   REQUIRE_THAT(table, Catch::Contains("total in=32 out=32"));
-  std::size_t lines = 0;
-  for (char ch : table) lines += ch == '\n';
-  REQUIRE(lines == 1 + 4 + 1);
+  std::vector<std::string> lines;
+  for (std::size_t start = 0, end; (end = table.find('\n', start)) != std::string::npos;
+       start = end + 1)
+    lines.push_back(table.substr(start, end - start));
+  REQUIRE(lines.size() == 1 + 4 + 1);
+  // Columns line up whatever the number of digits (c = 8, 12, 14 here).
+  for (std::size_t i = 1; i <= 4; ++i) REQUIRE(lines[i].size() == lines[0].size());
+  REQUIRE(lines[3] == "    3      8         4     12          6          6");
   REQUIRE_THAT(HSBlock(options(2, 1, 0.5, false, 2)).plan_str(), Catch::Contains("pool"));
 }
 
@@ -395,10 +395,12 @@ TEST_CASE("HSBlock: the summary counts each group's convolution") {
 
 TEST_CASE("HSBlock: configuration and input errors") {
   using Catch::Contains;
-  REQUIRE_THROWS_WITH(HSBlock(options(1, 8, 0.5)), Contains("HSBlock") && Contains("s must be >= 2"));
+  REQUIRE_THROWS_WITH(HSBlock(options(1, 8, 0.5)),
+                      Contains("HSBlock") && Contains("s must be >= 2"));
   REQUIRE_THROWS_WITH(HSBlock(options(0, 8, 0.5)), Contains("got 0"));
   REQUIRE_THROWS_WITH(HSBlock(uneven({8}, 0.5)), Contains("HSBlock") && Contains("s >= 2"));
-  REQUIRE_THROWS_WITH(HSBlock(options(4, 0, 0.5)), Contains("HSBlock") && Contains("w must be >= 1"));
+  REQUIRE_THROWS_WITH(HSBlock(options(4, 0, 0.5)),
+                      Contains("HSBlock") && Contains("w must be >= 1"));
   REQUIRE_THROWS_WITH(HSBlock(options(4, -2, 0.5)), Contains("got -2"));
   REQUIRE_THROWS_WITH(HSBlock(uneven({3, 0, 2}, 0.5)),
                       Contains("HSBlock") && Contains("width must be >= 1"));

@@ -2,7 +2,6 @@
 // (convolution weights, BN scales and shifts), with BN in training mode, for both carry
 // sides, several carry ratios, stride 2 and uneven widths.
 #include <catch2/catch.hpp>
-
 #include <string>
 #include <vector>
 
@@ -29,7 +28,8 @@ void require_block_gradcheck(const HSBlockOptions& opts, const Shape& input) {
   std::vector<std::string> names = {"input"};
   for (auto& [name, p] : block.named_parameters()) {
     // Non-trivial BN affine parameters, so their gradients are not a special case.
-    if (name.rfind("bns.", 0) == 0) Tensor(p.data()).copy_(rand(p.shape(), gen, DType::f64, 0.5, 1.5));
+    if (name.rfind("bns.", 0) == 0)
+      Tensor(p.data()).copy_(rand(p.shape(), gen, DType::f64, 0.5, 1.5));
     inputs.push_back(p);
     names.push_back(name);
   }

@@ -1,11 +1,11 @@
 // The layers of nn/: each forward against its functional op and a naive f64 loop, MACs of
 // Conv2d and Linear, BatchNorm2d's running statistics and num_batches_tracked (training
 // only) and its eval mode, Sequential, and the constructor errors.
-#include <catch2/catch.hpp>
-
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <cmath>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "autograd/conv_functions.h"
@@ -130,8 +130,8 @@ Conv2dOptions conv_options(std::int64_t in, std::int64_t out, std::int64_t k, st
 TEST_CASE("Conv2d: forward equals conv2d and a direct loop") {
   Generator gen(1);
   const std::vector<Conv2dOptions> cases = {
-      conv_options(4, 6, 3, 2, 1, 1, 2, true),  conv_options(3, 5, 1, 1, 0, 1, 1, false),
-      conv_options(2, 4, 3, 1, 2, 2, 1, true),  conv_options(3, 3, 3, 1, 1, 1, 3, false),
+      conv_options(4, 6, 3, 2, 1, 1, 2, true), conv_options(3, 5, 1, 1, 0, 1, 1, false),
+      conv_options(2, 4, 3, 1, 2, 2, 1, true), conv_options(3, 3, 3, 1, 1, 1, 3, false),
       conv_options(4, 2, 5, 3, 2, 1, 1, true),
   };
   for (const Conv2dOptions& o : cases) {
@@ -146,9 +146,9 @@ TEST_CASE("Conv2d: forward equals conv2d and a direct loop") {
     const Variable expected =
         conv2d(x, conv.weight, conv.bias, o.stride, o.padding, o.dilation, o.groups);
     require_close(y.data(), expected.data());
-    require_close(y.data(), naive_conv(x.data(), conv.weight.data(),
-                                       o.bias ? conv.bias.data() : Tensor(), o.stride, o.padding,
-                                       o.dilation, o.groups));
+    require_close(y.data(),
+                  naive_conv(x.data(), conv.weight.data(), o.bias ? conv.bias.data() : Tensor(),
+                             o.stride, o.padding, o.dilation, o.groups));
     REQUIRE(conv.named_parameters().size() == (o.bias ? 2u : 1u));
   }
 }
@@ -166,7 +166,17 @@ TEST_CASE("Conv2d: MACs and extra_repr") {
   REQUIRE(s.rows.size() == 3);
   REQUIRE(s.rows[0].name == "0");
   REQUIRE(s.rows[1].output == Shape{1, 4, 3, 3});
-  REQUIRE_THAT(s.table(), Catch::EndsWith("total params=252 macs=2016\n"));
+  REQUIRE_THAT(s.table(), Catch::EndsWith("total params=252 macs=8064\n"));
+
+  // Every row lines up, the root's "(model)" included.
+  const std::string table = s.table();
+  std::vector<std::string> lines;
+  for (std::size_t start = 0, end; (end = table.find('\n', start)) != std::string::npos;
+       start = end + 1)
+    lines.push_back(table.substr(start, end - start));
+  REQUIRE(lines.size() == 5);
+  for (std::size_t i = 1; i < 4; ++i) REQUIRE(lines[i].size() == lines[0].size());
+  REQUIRE(lines[3].rfind("(model)  Sequential  [1,4,3,3]", 0) == 0);
 
   REQUIRE(conv.extra_repr() == "4, 6, kernel_size=3, stride=2, padding=1, groups=2");
   REQUIRE(Conv2d(conv_options(3, 5, 3, 1, 2, 2, 1, false)).extra_repr() ==
@@ -231,10 +241,10 @@ TEST_CASE("BatchNorm2d: training normalises with batch statistics and updates ru
     const Variable y = bn(x);
     std::vector<double> mean, var;
     channel_stats(x.data(), mean, var);
-    require_close(y.data(), naive_bn(x.data(), mean, var, bn.weight.data(), bn.bias.data(), 1e-3,
-                                     false));
-    require_close(y.data(), batch_norm(x, bn.weight, bn.bias, Tensor(), Tensor(), true, 0.3, 1e-3)
-                                .data());
+    require_close(y.data(),
+                  naive_bn(x.data(), mean, var, bn.weight.data(), bn.bias.data(), 1e-3, false));
+    require_close(y.data(),
+                  batch_norm(x, bn.weight, bn.bias, Tensor(), Tensor(), true, 0.3, 1e-3).data());
     const double n = 2 * 4 * 5;
     for (int c = 0; c < 3; ++c) {
       running_mean[c] = 0.7 * running_mean[c] + 0.3 * mean[c];
@@ -258,8 +268,8 @@ TEST_CASE("BatchNorm2d: eval uses the running statistics and tracks nothing") {
   bn.eval();
   const Variable x(uniform64({3, 4, 2, 3}, gen, -2.0, 2.0));
   const Variable y = bn(x);
-  require_close(y.data(), naive_bn(x.data(), mean, var, bn.weight.data(), bn.bias.data(), 1e-5,
-                                   false));
+  require_close(y.data(),
+                naive_bn(x.data(), mean, var, bn.weight.data(), bn.bias.data(), 1e-5, false));
   // Eval reads the statistics without changing them or the counter.
   require_close(bn.running_mean, mean, 0.0);
   require_close(bn.running_var, var, 0.0);
@@ -306,8 +316,7 @@ TEST_CASE("Parameter-free layers equal their functional ops") {
   require_close(m.data(), max_pool2d(x, 3, ops::Size2(2), 1).data());
   // The top-left window covers rows 0..1, cols 0..1 (padding excluded).
   const auto xv = x.data().to_vector<double>();
-  REQUIRE(m.data().to_vector<double>()[0] ==
-          std::max({xv[0], xv[1], xv[6], xv[7]}));
+  REQUIRE(m.data().to_vector<double>()[0] == std::max({xv[0], xv[1], xv[6], xv[7]}));
   REQUIRE(max_pool.extra_repr() == "kernel_size=3, stride=2, padding=1");
 
   AvgPool2d avg_pool(2, 2);

@@ -2,7 +2,6 @@
 // dicts (shared storage, strict loading that leaves the module unchanged on error), dtype
 // conversion, the printed tree, initialisation statistics and seeded reproducibility.
 #include <catch2/catch.hpp>
-
 #include <cmath>
 #include <memory>
 #include <string>
@@ -36,9 +35,10 @@ class TinyNet : public Module {
     c.bias = true;
     conv = register_module("conv", std::make_shared<Conv2d>(c));
     bn = register_module("bn", std::make_shared<BatchNorm2d>(4));
-    head = register_module("head", std::make_shared<Sequential>(std::vector<std::shared_ptr<Module>>{
-                                        std::make_shared<Flatten>(), std::make_shared<Linear>(4 * 3 * 3, 5),
-                                        std::make_shared<ReLU>(), std::make_shared<Linear>(5, 2)}));
+    head = register_module("head",
+                           std::make_shared<Sequential>(std::vector<std::shared_ptr<Module>>{
+                               std::make_shared<Flatten>(), std::make_shared<Linear>(4 * 3 * 3, 5),
+                               std::make_shared<ReLU>(), std::make_shared<Linear>(5, 2)}));
   }
   std::string type_name() const override { return "TinyNet"; }
   Variable forward(const Variable& x) override { return mul((*head)((*bn)((*conv)(x))), scale); }
@@ -49,7 +49,8 @@ class TinyNet : public Module {
   std::shared_ptr<Sequential> head;
 };
 
-template <class Pairs> std::vector<std::string> names_of(const Pairs& pairs) {
+template <class Pairs>
+std::vector<std::string> names_of(const Pairs& pairs) {
   std::vector<std::string> out;
   for (const auto& item : pairs) out.push_back(item.first);
   return out;
@@ -77,9 +78,9 @@ double std_of(const std::vector<double>& v) {
   return std::sqrt(s / v.size());
 }
 
-const std::vector<std::string> kParamNames = {"scale",         "conv.weight",   "conv.bias",
-                                              "bn.weight",     "bn.bias",       "head.1.weight",
-                                              "head.1.bias",   "head.3.weight", "head.3.bias"};
+const std::vector<std::string> kParamNames = {"scale",       "conv.weight",   "conv.bias",
+                                              "bn.weight",   "bn.bias",       "head.1.weight",
+                                              "head.1.bias", "head.3.weight", "head.3.bias"};
 
 }  // namespace
 
@@ -91,8 +92,9 @@ TEST_CASE("Module: parameter, buffer, child and module names in registration ord
           std::vector<std::string>{"bn.running_mean", "bn.running_var", "bn.num_batches_tracked"});
   REQUIRE(net.named_buffers(false).empty());
   REQUIRE(names_of(net.named_children()) == std::vector<std::string>{"conv", "bn", "head"});
-  REQUIRE(names_of(net.named_modules()) ==
-          std::vector<std::string>{"", "conv", "bn", "head", "head.0", "head.1", "head.2", "head.3"});
+  REQUIRE(names_of(net.named_modules()) == std::vector<std::string>{"", "conv", "bn", "head",
+                                                                    "head.0", "head.1", "head.2",
+                                                                    "head.3"});
   REQUIRE(net.named_modules()[0].second == &net);
   REQUIRE(net.named_modules()[2].second == net.bn.get());
 
@@ -187,8 +189,9 @@ TEST_CASE("Module: a failed load_state_dict names the key and changes nothing") 
 
   StateDict missing = fresh();
   missing.erase("head.3.bias");
-  REQUIRE_THROWS_WITH(net.load_state_dict(missing),
-                      Contains("load_state_dict") && Contains("missing") && Contains("'head.3.bias'"));
+  REQUIRE_THROWS_WITH(net.load_state_dict(missing), Contains("load_state_dict") &&
+                                                        Contains("missing") &&
+                                                        Contains("'head.3.bias'"));
   REQUIRE(snapshot(net) == before);
 
   StateDict unexpected = fresh();
@@ -221,9 +224,9 @@ TEST_CASE("Module: a failed load_state_dict names the key and changes nothing") 
 TEST_CASE("Module: to(DType) converts floating parameters and buffers") {
   manual_seed(5);
   TinyNet net;
-  const auto before = snapshot(net);
   Generator gen(2);
   sum(net(Variable(rand({2, 3, 3, 3}, gen)))).backward();
+  const auto before = snapshot(net);
   net.to(DType::f64);
   for (const auto& [name, p] : net.named_parameters()) {
     INFO(name);

@@ -1,0 +1,93 @@
+#include "data/file_bytes.h"
+
+#include <zlib.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <climits>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+
+#include "core/error.h"
+
+namespace hs::data {
+
+namespace {
+
+std::vector<std::uint8_t> read_raw(const std::string& path, const std::string& context) {
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(path.c_str(), "rb"),
+                                                       &std::fclose);
+  HS_CHECK(file != nullptr, context, ": cannot open ", path, ": ", std::strerror(errno));
+  std::vector<std::uint8_t> bytes;
+  constexpr std::size_t kChunk = 1 << 20;
+  std::size_t used = 0;
+  for (;;) {
+    bytes.resize(used + kChunk);
+    const std::size_t got = std::fread(bytes.data() + used, 1, kChunk, file.get());
+    used += got;
+    if (got < kChunk) break;
+  }
+  HS_CHECK(!std::ferror(file.get()), context, ": error reading ", path, ": ", std::strerror(errno));
+  bytes.resize(used);
+  return bytes;
+}
+
+bool is_gzip(const std::vector<std::uint8_t>& bytes) {
+  return bytes.size() >= 2 && bytes[0] == 0x1f && bytes[1] == 0x8b;
+}
+
+// Inflates every gzip member of `compressed` (concatenated members are legal gzip).
+std::vector<std::uint8_t> gunzip(const std::vector<std::uint8_t>& compressed,
+                                 const std::string& path, const std::string& context) {
+  z_stream stream{};
+  // 16 + MAX_WBITS: expect a gzip header and trailer rather than a raw zlib stream.
+  HS_CHECK(inflateInit2(&stream, 16 + MAX_WBITS) == Z_OK, context, ": ", path,
+           ": cannot initialise zlib");
+  std::unique_ptr<z_stream, int (*)(z_stream*)> guard(&stream, &inflateEnd);
+
+  // The trailer's last four bytes hold the uncompressed size modulo 2^32: a good first guess
+  // for the buffer, bounded by deflate's maximum ratio in case the trailer is garbage.
+  const std::size_t tail = compressed.size();
+  std::size_t guess =
+      tail >= 4
+          ? (std::size_t{compressed[tail - 4]} | std::size_t{compressed[tail - 3]} << 8 |
+             std::size_t{compressed[tail - 2]} << 16 | std::size_t{compressed[tail - 1]} << 24)
+          : 0;
+  guess = std::clamp<std::size_t>(guess, 1 << 16, tail * 1032 + (1 << 16));
+  std::vector<std::uint8_t> out(guess);
+
+  std::size_t consumed = 0, produced = 0;
+  for (;;) {
+    if (produced == out.size()) out.resize(out.size() * 2);
+    stream.next_in = const_cast<Bytef*>(compressed.data() + consumed);
+    stream.avail_in = static_cast<uInt>(std::min<std::size_t>(tail - consumed, UINT_MAX));
+    stream.next_out = out.data() + produced;
+    stream.avail_out = static_cast<uInt>(std::min<std::size_t>(out.size() - produced, UINT_MAX));
+    const uInt in_before = stream.avail_in, out_before = stream.avail_out;
+    const int status = inflate(&stream, Z_NO_FLUSH);
+    consumed += in_before - stream.avail_in;
+    produced += out_before - stream.avail_out;
+    if (status == Z_STREAM_END) {
+      if (consumed == tail) break;
+      HS_CHECK(inflateReset(&stream) == Z_OK, context, ": ", path, ": cannot reset zlib");
+      continue;
+    }
+    HS_CHECK(status == Z_OK || status == Z_BUF_ERROR, context, ": ", path,
+             ": corrupt gzip data (zlib: ", stream.msg ? stream.msg : "unknown error", ")");
+    HS_CHECK(consumed < tail || stream.avail_out == 0, context, ": ", path,
+             ": gzip data is truncated (the stream ends without its end marker after ", tail,
+             " compressed bytes, ", produced, " bytes decompressed)");
+  }
+  out.resize(produced);
+  return out;
+}
+
+}  // namespace
+
+std::vector<std::uint8_t> read_file_bytes(const std::string& path, const std::string& context) {
+  std::vector<std::uint8_t> bytes = read_raw(path, context);
+  return is_gzip(bytes) ? gunzip(bytes, path, context) : bytes;
+}
+
+}  // namespace hs::data

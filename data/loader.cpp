@@ -1,0 +1,158 @@
+#include "data/loader.h"
+
+#include <algorithm>
+#include <numeric>
+#include <utility>
+
+#include "core/error.h"
+
+namespace hs::data {
+
+namespace {
+
+// SplitMix64's finaliser: spreads every input bit over the output, so seeds built from
+// nearby (seed, epoch, batch) triples give unrelated streams.
+std::uint64_t scramble(std::uint64_t x) {
+  x += 0x9e3779b97f4a7c15ULL;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+  return x ^ (x >> 31);
+}
+
+enum class Stream : std::uint64_t { shuffle = 1, augment = 2 };
+
+std::uint64_t derive_seed(std::uint64_t seed, Stream stream, std::int64_t epoch,
+                          std::int64_t batch) {
+  std::uint64_t h = scramble(seed);
+  h = scramble(h ^ static_cast<std::uint64_t>(stream));
+  h = scramble(h ^ static_cast<std::uint64_t>(epoch));
+  return scramble(h ^ static_cast<std::uint64_t>(batch));
+}
+
+std::int64_t count_batches(std::int64_t n, const LoaderOptions& options) {
+  HS_CHECK(options.batch_size > 0, "Loader: batch_size must be > 0, got ", options.batch_size);
+  return options.drop_last ? n / options.batch_size
+                           : (n + options.batch_size - 1) / options.batch_size;
+}
+
+}  // namespace
+
+Loader::Loader(const ImageDataset& dataset, LoaderOptions options)
+    : dataset_(dataset),
+      options_(std::move(options)),
+      batches_(count_batches(dataset.n, options_)) {
+  check_consistent(dataset_, "Loader");
+  check_augment(options_.augment, dataset_, "Loader");
+  worker_ = std::thread([this] { prepare_batches(); });
+}
+
+Loader::~Loader() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  changed_.notify_all();
+  worker_.join();
+}
+
+std::vector<std::int64_t> Loader::epoch_order(std::int64_t epoch) const {
+  std::vector<std::int64_t> order(static_cast<std::size_t>(dataset_.n));
+  std::iota(order.begin(), order.end(), std::int64_t{0});
+  if (options_.shuffle) {
+    Generator gen(derive_seed(options_.seed, Stream::shuffle, epoch, 0));
+    for (std::size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[gen.below(i)]);
+  }
+  return order;
+}
+
+void Loader::start_epoch(std::int64_t epoch) {
+  HS_CHECK(epoch >= 0, "Loader::start_epoch: epoch must be >= 0, got ", epoch);
+  auto order = std::make_shared<const std::vector<std::int64_t>>(epoch_order(epoch));
+  {
+    std::lock_guard lock(mutex_);
+    ++generation_;
+    order_ = std::move(order);
+    epoch_ = epoch;
+    next_to_prepare_ = 0;
+    next_to_deliver_ = 0;
+    ready_ = false;
+    prepared_ = Batch{};
+    failure_ = nullptr;
+  }
+  changed_.notify_all();
+}
+
+bool Loader::next(Batch& out) {
+  std::unique_lock lock(mutex_);
+  HS_CHECK(epoch_ >= 0, "Loader::next: call start_epoch(epoch) before asking for batches");
+  if (next_to_deliver_ >= batches_) return false;
+  changed_.wait(lock, [this] { return ready_; });
+  Batch batch = std::exchange(prepared_, Batch{});
+  std::exception_ptr failure = std::exchange(failure_, nullptr);
+  ready_ = false;
+  ++next_to_deliver_;
+  lock.unlock();
+  changed_.notify_all();
+  if (failure) std::rethrow_exception(failure);
+  out = std::move(batch);
+  return true;
+}
+
+void Loader::prepare_batches() {
+  std::unique_lock lock(mutex_);
+  for (;;) {
+    changed_.wait(lock, [this] {
+      return stopping_ || (epoch_ >= 0 && !ready_ && next_to_prepare_ < batches_);
+    });
+    if (stopping_) return;
+    const std::uint64_t generation = generation_;
+    const std::shared_ptr<const std::vector<std::int64_t>> order = order_;
+    const std::int64_t epoch = epoch_;
+    const std::int64_t index = next_to_prepare_++;
+    lock.unlock();
+
+    Batch batch;
+    std::exception_ptr failure;
+    try {
+      batch = make_batch(*order, epoch, index);
+    } catch (...) {
+      failure = std::current_exception();
+    }
+
+    lock.lock();
+    if (generation != generation_) continue;  // start_epoch moved on while we worked
+    prepared_ = std::move(batch);
+    failure_ = failure;
+    ready_ = true;
+    changed_.notify_all();
+  }
+}
+
+Batch Loader::make_batch(const std::vector<std::int64_t>& order, std::int64_t epoch,
+                         std::int64_t index) const {
+  // Cheap guard against a dataset modified behind the loader's back, which would otherwise
+  // read out of bounds.
+  HS_CHECK(dataset_.pixels.size() == static_cast<std::size_t>(dataset_.n * dataset_.image_size()) &&
+               dataset_.labels.size() == static_cast<std::size_t>(dataset_.n) &&
+               order.size() == static_cast<std::size_t>(dataset_.n),
+           "Loader: dataset '", dataset_.name, "' changed size after the loader was built");
+  const std::int64_t first = index * options_.batch_size;
+  const std::int64_t count = std::min(options_.batch_size, dataset_.n - first);
+  const std::int64_t image_size = dataset_.image_size();
+
+  Batch batch;
+  batch.index = index;
+  batch.images = empty({count, dataset_.channels, dataset_.height, dataset_.width});
+  batch.labels = empty({count}, DType::i64);
+  float* images = batch.images.data<float>();
+  std::int64_t* labels = batch.labels.data<std::int64_t>();
+  Generator gen(derive_seed(options_.seed, Stream::augment, epoch, index));
+  for (std::int64_t i = 0; i < count; ++i) {
+    const std::int64_t sample = order[first + i];
+    augment_image(dataset_, sample, options_.augment, gen, images + i * image_size);
+    labels[i] = dataset_.labels[sample];
+  }
+  return batch;
+}
+
+}  // namespace hs::data

@@ -1,0 +1,54 @@
+// hsnet eval: loss, top-1, top-5, per-class accuracy and the confusion matrix of a
+// checkpoint on a dataset's test split.
+#include <cstdio>
+#include <iostream>
+
+#include "core/threads.h"
+#include "data/datasets.h"
+#include "tools/commands.h"
+#include "tools/evaluate.h"
+#include "tools/model_io.h"
+
+namespace hs::tools {
+
+Command add_eval(CLI::App& app) {
+  struct Args {
+    std::string checkpoint, dataset, data, device = "cpu";
+    std::int64_t batch_size = 256, threads = 0, limit = 0;
+  };
+  auto a = std::make_shared<Args>();
+  app.add_option("--checkpoint", a->checkpoint, "weights file (e.g. runs/x/best.safetensors)")
+      ->required();
+  app.add_option("--dataset", a->dataset, "dataset (default: the one it was trained on)");
+  app.add_option("--data", a->data, "dataset directory");
+  app.add_option("--batch-size", a->batch_size, "batch size")->capture_default_str();
+  app.add_option("--threads", a->threads, "CPU threads (0: all cores)");
+  app.add_option("--device", a->device, "cpu | cuda")->capture_default_str();
+  app.add_option("--limit", a->limit, "use the first N test images");
+  return [a]() {
+    set_num_threads(static_cast<int>(a->threads));
+    const Device device = parse_device(a->device);
+    LoadedModel lm = load_model(a->checkpoint);
+    lm.model->to(device);
+    const std::string dataset = a->dataset.empty() ? lm.meta.dataset : a->dataset;
+    const std::string dir = a->data.empty() ? data::default_data_dir(dataset) : a->data;
+    data::ImageDataset test = data::load_dataset(dataset, dir, false);
+    if (a->limit > 0) test = data::subset(test, a->limit);
+    HS_CHECK(test.channels == lm.meta.channels && test.num_classes ==
+                 lm.meta.options.value("classes", test.num_classes),
+             "eval: ", dataset, " has ", test.channels, " channels and ", test.num_classes,
+             " classes but the checkpoint's model expects ", lm.meta.channels, " and ",
+             lm.meta.options.value("classes", 0));
+    data::Augment normalise;
+    normalise.mean = lm.meta.mean;
+    normalise.std = lm.meta.std;
+    const EvalResult r = evaluate(*lm.model, test, normalise, a->batch_size, device);
+    std::printf("eval %s on %s test (%lld images): loss %.4f  top-1 %.2f%%  top-5 %.2f%%\n",
+                a->checkpoint.c_str(), dataset.c_str(), static_cast<long long>(r.count), r.loss,
+                100 * r.top1, 100 * r.top5);
+    std::cout << r.report(lm.meta.class_names);
+    return 0;
+  };
+}
+
+}  // namespace hs::tools

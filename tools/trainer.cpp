@@ -1,0 +1,376 @@
+#include "tools/trainer.h"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "autograd/nn_functions.h"
+#include "core/threads.h"
+#include "data/datasets.h"
+#include "data/loader.h"
+#include "models/registry.h"
+#include "nn/adamw.h"
+#include "nn/init.h"
+#include "nn/lr_schedule.h"
+#include "nn/safetensors.h"
+#include "nn/sgd.h"
+#include "ops/loss.h"
+#include "tools/evaluate.h"
+#include "tools/model_io.h"
+#include "tools/plot.h"
+
+namespace hs::tools {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::atomic<bool> stop_requested{false};
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
+
+// Writes `text` to path through a temporary file renamed into place.
+void write_text_atomic(const fs::path& path, const std::string& text) {
+  const fs::path tmp = path.string() + ".tmp-" + std::to_string(::getpid());
+  {
+    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
+    HS_CHECK(f.good(), "train: cannot write ", tmp.string());
+    f << text;
+    f.flush();
+    HS_CHECK(f.good(), "train: writing ", tmp.string(), " failed");
+  }
+  std::error_code ec;
+  fs::rename(tmp, path, ec);
+  if (ec) {
+    fs::remove(tmp);
+    HS_FAIL("train: cannot rename ", tmp.string(), " to ", path.string(), ": ", ec.message());
+  }
+}
+
+nlohmann::json read_json(const fs::path& path) {
+  std::ifstream f(path);
+  HS_CHECK(f.good(), "resume: cannot read ", path.string());
+  try {
+    return nlohmann::json::parse(f);
+  } catch (const nlohmann::json::exception& e) {
+    HS_FAIL("resume: ", path.string(), " is not valid JSON (", e.what(), ")");
+  }
+}
+
+std::string format_duration(double seconds) {
+  const long s = std::lround(std::max(0.0, seconds));
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%ld:%02ld:%02ld", s / 3600, s / 60 % 60, s % 60);
+  return buf;
+}
+
+// Where a run stands: completed epochs, batches done in the current one, and the running
+// sums of the current epoch's training metrics.
+struct Progress {
+  std::int64_t epoch = 0, step = 0;
+  double loss_sum = 0, seconds = 0;
+  std::int64_t correct = 0, seen = 0;
+  double best_test_acc = -1;
+  std::vector<nlohmann::json> metrics;  // one object per completed epoch
+
+  std::string tag() const { return std::to_string(epoch) + ":" + std::to_string(step); }
+  nlohmann::json to_json() const {
+    return {{"epoch", epoch},   {"step", step},       {"loss_sum", loss_sum},
+            {"seconds", seconds}, {"correct", correct}, {"seen", seen},
+            {"best_test_acc", best_test_acc}, {"metrics", metrics}};
+  }
+  static Progress from_json(const nlohmann::json& j) {
+    Progress p;
+    try {
+      p.epoch = j.at("epoch");
+      p.step = j.at("step");
+      p.loss_sum = j.at("loss_sum");
+      p.seconds = j.at("seconds");
+      p.correct = j.at("correct");
+      p.seen = j.at("seen");
+      p.best_test_acc = j.at("best_test_acc");
+      p.metrics = j.at("metrics").get<std::vector<nlohmann::json>>();
+    } catch (const nlohmann::json::exception& e) {
+      HS_FAIL("resume: last.json is malformed (", e.what(), ")");
+    }
+    return p;
+  }
+};
+
+class Run {
+ public:
+  explicit Run(const TrainConfig& c) : c_(c), out_(c.out) {}
+  TrainSummary execute(bool resume);
+
+ private:
+  void load_data();
+  void build(bool resume);
+  void save_checkpoint(const std::string& name);
+  void restore();
+  void write_reports();
+  void show_progress(std::int64_t index, double loss, double acc, double img_per_s,
+                     double eta, bool final);
+
+  TrainConfig c_;
+  fs::path out_;
+  data::ImageDataset train_, test_;
+  data::Augment train_aug_, test_aug_;
+  ModelMeta meta_;
+  std::shared_ptr<models::ResNet> model_;
+  std::unique_ptr<nn::Optimizer> opt_;
+  std::unique_ptr<nn::LrSchedule> schedule_;
+  std::int64_t steps_per_epoch_ = 0;
+  Progress progress_;
+  Device device_;
+  bool tty_ = false;
+};
+
+void Run::load_data() {
+  const std::string dir = c_.data.empty() ? data::default_data_dir(c_.dataset) : c_.data;
+  train_ = data::load_dataset(c_.dataset, dir, true);
+  test_ = data::load_dataset(c_.dataset, dir, false);
+  if (c_.limit_train > 0) train_ = data::subset(train_, c_.limit_train);
+  if (c_.limit_test > 0) test_ = data::subset(test_, c_.limit_test);
+  const data::ChannelStats stats =
+      data::known_channel_stats(c_.dataset).value_or(data::channel_stats(train_));
+  test_aug_.mean = stats.mean;
+  test_aug_.std = stats.std;
+  train_aug_ = test_aug_;
+  train_aug_.pad = c_.crop_padding >= 0 ? c_.crop_padding : (train_.height >= 32 ? 4 : 2);
+  train_aug_.flip = c_.flip;
+}
+
+void Run::build(bool resume) {
+  meta_.model = c_.model;
+  meta_.options = c_.model_options;
+  if (!meta_.options.contains("in_channels")) meta_.options["in_channels"] = train_.channels;
+  if (!meta_.options.contains("classes")) meta_.options["classes"] = train_.num_classes;
+  meta_.dataset = c_.dataset;
+  meta_.channels = train_.channels;
+  meta_.height = train_.height;
+  meta_.width = train_.width;
+  meta_.mean = test_aug_.mean;
+  meta_.std = test_aug_.std;
+  meta_.class_names = train_.class_names;
+  HS_CHECK(meta_.options["classes"] == train_.num_classes, "train: the model has ",
+           meta_.options["classes"].dump(), " classes but ", c_.dataset, " has ", train_.num_classes);
+
+  nn::manual_seed(c_.seed);
+  model_ = build_model(meta_);
+  model_->to(device_);
+  const auto params = model_->named_parameters();
+  if (c_.optimizer == "sgd") {
+    nn::SgdOptions o;
+    o.lr = c_.lr;
+    o.momentum = c_.momentum;
+    o.nesterov = c_.nesterov;
+    o.weight_decay = c_.weight_decay;
+    o.no_decay_bn_and_bias = c_.no_decay_bn_bias;
+    opt_ = std::make_unique<nn::SGD>(params, o);
+  } else {
+    nn::AdamWOptions o;
+    o.lr = c_.lr;
+    o.weight_decay = c_.weight_decay;
+    o.no_decay_bn_and_bias = c_.no_decay_bn_bias;
+    opt_ = std::make_unique<nn::AdamW>(params, o);
+  }
+  const std::int64_t n = train_.n;
+  steps_per_epoch_ = (n + c_.batch_size - 1) / c_.batch_size;
+  schedule_ = nn::make_schedule(c_.schedule, c_.lr, steps_per_epoch_, c_.epochs, c_.warmup_epochs,
+                                c_.milestones, c_.gamma);
+  if (resume) restore();
+}
+
+void Run::save_checkpoint(const std::string& name) {
+  const std::string tag = progress_.tag();
+  save_weights(*model_, meta_, (out_ / (name + ".safetensors")).string(), {{"progress", tag}});
+  nn::write_safetensors((out_ / (name + ".optim.safetensors")).string(), opt_->state_dict(),
+                        {{"progress", tag}, {"optimizer", c_.optimizer}});
+  // Written last: a complete .json means the two files beside it are complete too.
+  write_text_atomic(out_ / (name + ".json"), progress_.to_json().dump(2) + "\n");
+}
+
+void Run::restore() {
+  const fs::path state_path = out_ / "last.json";
+  HS_CHECK(fs::exists(state_path), "resume: ", state_path.string(),
+           " does not exist (nothing to resume in ", out_.string(), ")");
+  progress_ = Progress::from_json(read_json(state_path));
+  const std::string tag = progress_.tag();
+  nn::SafetensorsFile weights = nn::read_safetensors((out_ / "last.safetensors").string());
+  nn::SafetensorsFile optim = nn::read_safetensors((out_ / "last.optim.safetensors").string());
+  HS_CHECK(weights.metadata["progress"] == tag && optim.metadata["progress"] == tag,
+           "resume: the checkpoint files in ", out_.string(),
+           " are from different points of the run (last.json ", tag, ", weights ",
+           weights.metadata["progress"], ", optimizer ", optim.metadata["progress"], ")");
+  model_->load_state_dict(weights.tensors);
+  opt_->load_state_dict(optim.tensors);
+  HS_CHECK(progress_.epoch < c_.epochs || progress_.step == 0, "resume: inconsistent progress ", tag);
+}
+
+void Run::write_reports() {
+  std::string lines;
+  std::vector<EpochPoint> points;
+  for (const auto& m : progress_.metrics) {
+    lines += m.dump() + "\n";
+    points.push_back({m["epoch"].get<double>(), m["train_loss"].get<double>(),
+                      m["test_loss"].get<double>(), m["train_acc"].get<double>(),
+                      m["test_acc"].get<double>()});
+  }
+  write_text_atomic(out_ / "metrics.jsonl", lines);
+  write_text_atomic(out_ / "curves.svg", curves_svg(points, c_.model + " on " + c_.dataset));
+}
+
+void Run::show_progress(std::int64_t index, double loss, double acc, double img_per_s, double eta,
+                        bool final) {
+  const std::int64_t done = index + 1;
+  char line[256];
+  std::snprintf(line, sizeof line,
+                "epoch %lld/%lld  step %lld/%lld  loss %.4f  acc %.2f%%  %.1f img/s  ETA %s",
+                static_cast<long long>(progress_.epoch + 1), static_cast<long long>(c_.epochs),
+                static_cast<long long>(done), static_cast<long long>(steps_per_epoch_), loss,
+                100 * acc, img_per_s, format_duration(eta).c_str());
+  if (tty_) {
+    constexpr int kBar = 24;
+    const int filled = static_cast<int>(kBar * done / steps_per_epoch_);
+    std::printf("\r[%s%s] %s\033[K", std::string(filled, '#').c_str(),
+                std::string(kBar - filled, '.').c_str(), line);
+    if (final) std::printf("\n");
+    std::fflush(stdout);
+  } else if (final || done % std::max<std::int64_t>(1, steps_per_epoch_ / 10) == 0) {
+    std::printf("%s\n", line);
+    std::fflush(stdout);
+  }
+}
+
+TrainSummary Run::execute(bool resume) {
+  set_num_threads(static_cast<int>(c_.threads));
+  device_ = parse_device(c_.device);
+  tty_ = ::isatty(::fileno(stdout)) != 0;
+  fs::create_directories(out_);
+  load_data();
+  build(resume);
+  write_text_atomic(out_ / "config.json", c_.to_json().dump(2) + "\n");
+  std::printf("train %s %s on %s: %lld train / %lld test images of %lldx%lldx%lld, %lld params, "
+              "%lld steps/epoch, %d threads%s\n",
+              c_.model.c_str(), meta_.options.dump().c_str(), c_.dataset.c_str(),
+              static_cast<long long>(train_.n), static_cast<long long>(test_.n),
+              static_cast<long long>(train_.channels), static_cast<long long>(train_.height),
+              static_cast<long long>(train_.width),
+              static_cast<long long>(model_->num_parameters()),
+              static_cast<long long>(steps_per_epoch_), num_threads(),
+              resume ? (" (resumed at " + progress_.tag() + ")").c_str() : "");
+
+  data::LoaderOptions lo;
+  lo.batch_size = c_.batch_size;
+  lo.shuffle = true;
+  lo.augment = train_aug_;
+  lo.seed = c_.seed;
+  data::Loader loader(train_, lo);
+  model_->train();
+  stop_requested = false;
+
+  TrainSummary summary;
+  while (progress_.epoch < c_.epochs) {
+    const auto epoch_start = Clock::now();
+    const double seconds_before = progress_.seconds;
+    const std::int64_t images_before = progress_.seen;
+    loader.start_epoch(progress_.epoch);
+    data::Batch batch;
+    while (loader.next(batch)) {
+      if (batch.index < progress_.step) continue;  // resuming mid-epoch: already trained
+      const std::int64_t global_step = progress_.epoch * steps_per_epoch_ + batch.index;
+      opt_->set_lr(schedule_->lr_at(global_step));
+      opt_->zero_grad();
+      const Tensor labels = batch.labels.to(device_);
+      const Variable logits = (*model_)(Variable(batch.images.to(device_)));
+      const Variable loss = cross_entropy(logits, labels, c_.label_smoothing);
+      const double loss_value = loss.item();
+      if (!std::isfinite(loss_value)) {
+        summary.outcome = TrainOutcome::diverged;
+        summary.message = "loss is " + std::string(std::isnan(loss_value) ? "NaN" : "infinite") +
+                          " at epoch " + std::to_string(progress_.epoch + 1) + " step " +
+                          std::to_string(batch.index + 1) + " (lr " +
+                          std::to_string(opt_->lr()) + "); the last good checkpoint in " +
+                          out_.string() + " is kept";
+        if (tty_) std::printf("\n");
+        return summary;
+      }
+      loss.backward();
+      opt_->step();
+      const std::int64_t n = labels.size(0);
+      progress_.loss_sum += loss_value * n;
+      progress_.correct += ops::topk_correct(logits.data(), labels, {1})[0];
+      progress_.seen += n;
+      progress_.step = batch.index + 1;
+      const double elapsed = seconds_before + seconds_since(epoch_start);
+      const double img_per_s = (progress_.seen - images_before) / std::max(1e-9, seconds_since(epoch_start));
+      const double eta = (steps_per_epoch_ - progress_.step) * elapsed / std::max<std::int64_t>(1, progress_.step);
+      show_progress(batch.index, progress_.loss_sum / progress_.seen,
+                    static_cast<double>(progress_.correct) / progress_.seen, img_per_s, eta,
+                    progress_.step == steps_per_epoch_);
+      if (stop_requested) {
+        progress_.seconds = elapsed;
+        save_checkpoint("last");
+        if (tty_) std::printf("\n");
+        summary.outcome = TrainOutcome::interrupted;
+        summary.message = "interrupted at epoch " + std::to_string(progress_.epoch + 1) +
+                          " step " + std::to_string(progress_.step) + "; saved " +
+                          (out_ / "last.*").string() + ", continue with --resume " + out_.string();
+        return summary;
+      }
+    }
+    progress_.seconds = seconds_before + seconds_since(epoch_start);
+    const EvalResult ev = evaluate(*model_, test_, test_aug_, c_.batch_size, device_);
+    const double train_seconds = progress_.seconds;
+    nlohmann::json m = {{"epoch", progress_.epoch + 1},
+                        {"train_loss", progress_.loss_sum / progress_.seen},
+                        {"train_acc", static_cast<double>(progress_.correct) / progress_.seen},
+                        {"test_loss", ev.loss},
+                        {"test_acc", ev.top1},
+                        {"test_top5", ev.top5},
+                        {"lr", opt_->lr()},
+                        {"seconds", train_seconds},
+                        {"images_per_second", progress_.seen / std::max(1e-9, train_seconds)}};
+    std::printf("epoch %lld/%lld: train loss %.4f acc %.2f%% | test loss %.4f acc %.2f%% top5 "
+                "%.2f%% | %.1f s, %.1f img/s\n",
+                static_cast<long long>(progress_.epoch + 1), static_cast<long long>(c_.epochs),
+                m["train_loss"].get<double>(), 100 * m["train_acc"].get<double>(), ev.loss,
+                100 * ev.top1, 100 * ev.top5, train_seconds,
+                m["images_per_second"].get<double>());
+    std::fflush(stdout);
+    progress_.metrics.push_back(m);
+    progress_ = Progress{progress_.epoch + 1, 0, 0, 0, 0, 0, progress_.best_test_acc,
+                         progress_.metrics};
+    const bool best = ev.top1 > progress_.best_test_acc;
+    if (best) progress_.best_test_acc = ev.top1;
+    save_checkpoint("last");
+    if (best) save_checkpoint("best");
+    write_reports();
+    summary.last_test_acc = ev.top1;
+  }
+  summary.epochs_done = progress_.epoch;
+  summary.best_test_acc = progress_.best_test_acc;
+  return summary;
+}
+
+}  // namespace
+
+void request_stop() { stop_requested = true; }
+
+TrainSummary train(const TrainConfig& config, bool resume) {
+  config.validate();
+  Run run(config);
+  return run.execute(resume);
+}
+
+}  // namespace hs::tools

@@ -1,0 +1,31 @@
+#pragma once
+// Trainer: one training run as `hsnet train` performs it — data, model, optimizer and
+// schedule from a TrainConfig; per-epoch evaluation; OUT/config.json, OUT/metrics.jsonl,
+// OUT/curves.svg and the checkpoints OUT/{last,best}.safetensors (weights, self-describing),
+// OUT/{last,best}.optim.safetensors (optimizer state) and OUT/{last,best}.json (progress);
+// exact resumption from OUT/last.*; Ctrl-C saves and stops; a NaN/Inf loss stops with the
+// last good checkpoint untouched.
+#include <cstdint>
+#include <string>
+
+#include "tools/train_config.h"
+
+namespace hs::tools {
+
+enum class TrainOutcome { finished, interrupted, diverged };
+
+struct TrainSummary {
+  TrainOutcome outcome = TrainOutcome::finished;
+  std::int64_t epochs_done = 0;
+  double best_test_acc = 0, last_test_acc = 0;
+  std::string message;  // for interrupted and diverged runs
+};
+
+// Runs (or, with resume, continues) the training described by `config`.
+TrainSummary train(const TrainConfig& config, bool resume);
+
+// Asks a running train() to save a checkpoint and stop after the current step (what the
+// SIGINT handler calls; async-signal-safe).
+void request_stop();
+
+}  // namespace hs::tools
