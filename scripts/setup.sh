@@ -6,7 +6,7 @@ set -euo pipefail
 
 packages=(
   build-essential pkg-config meson ninja-build
-  libopenblas-dev nlohmann-json3-dev catch2 zlib1g-dev libcli11-dev libpng-dev
+  libopenblas-dev libopenblas-openmp-dev nlohmann-json3-dev catch2 zlib1g-dev libcli11-dev libpng-dev
   dataset-fashion-mnist
 )
 if [[ "${1:-}" == "--with-torch" ]]; then
