@@ -2,6 +2,9 @@
 // 2-D convolution (cross-correlation, as in PyTorch) on NCHW tensors, forward and the three
 // backward functions, without autograd. f32 and f64. The CPU path lowers the convolution to
 // GEMMs (im2col + BLAS; a 1x1, stride-1, unpadded convolution is a GEMM on the input itself).
+// Its column matrices live in per-thread scratch buffers that grow to the largest size a
+// thread has needed and are reused by later calls (held until the thread exits), so a
+// training loop does not allocate them again at every step.
 #include <cstdint>
 
 #include "core/tensor.h"
@@ -24,7 +27,9 @@ struct Conv2dParams {
 };
 
 // y[N, Cout, OH, OW] from x[N, Cin, H, W], w[Cout, Cin/groups, KH, KW] and an optional
-// bias[Cout] (undefined for none). x, w, bias share dtype and device; any layout.
+// bias[Cout] (undefined for none). x, w, bias share dtype and device; any layout: inputs
+// and gradients whose H*W planes are dense (channel slices of a bigger tensor, as an HS-block
+// split makes) are read in place, others are copied once.
 Tensor conv2d_forward(const Tensor& x, const Tensor& w, const Tensor& bias,
                       const Conv2dParams& params);
 

@@ -1,8 +1,9 @@
 #pragma once
 // Index arithmetic of im2col / col2im for 2-D convolution, shared by the CPU loops and the
-// CUDA kernels. The column matrix of one image (one group) has a row per (channel, kh, kw)
-// and a column per output position (oh, ow); its element is the input pixel that kernel tap
-// (kh, kw) sees from output position (oh, ow), or zero where that pixel lies in the padding.
+// CUDA kernels. The column matrix of one image has a row per (channel, kh, kw) and a column
+// per output position (oh, ow); its element is the input pixel that kernel tap (kh, kw) sees
+// from output position (oh, ow), or zero where that pixel lies in the padding. With groups,
+// group g's rows are the contiguous block of its channels.
 #include <cstdint>
 
 #include "core/host_device.h"
@@ -18,8 +19,8 @@ HS_HOST_DEVICE std::int64_t conv_output_size(std::int64_t in, std::int64_t kerne
   return span < 1 ? span - 1 : (span - 1) / stride + 1;
 }
 
-// The geometry of one image's (one group's) im2col: input planes [channels, in_h, in_w],
-// kernel [kernel_h, kernel_w], output [out_h, out_w].
+// The geometry of one image's im2col: input planes [channels, in_h, in_w], kernel
+// [kernel_h, kernel_w], output [out_h, out_w], and the stride, padding and dilation.
 struct Im2colGeometry {
   std::int64_t channels, in_h, in_w;
   std::int64_t kernel_h, kernel_w;

@@ -344,33 +344,45 @@ TEST_CASE("conv2d: im2col index arithmetic") {
             }
   }
   SECTION("input offsets and valid row and column ranges") {
-    // 3 channels of 6x7, kernel 3x2, stride 2x3, padding 1x2, dilation 2x1: output 2x4.
-    const int64_t out_h = conv_output_size(6, 3, 2, 1, 2), out_w = conv_output_size(7, 2, 3, 2, 1);
-    REQUIRE(out_h == 2);
-    REQUIRE(out_w == 4);
-    const Im2colGeometry g{3, 6, 7, 3, 2, out_h, out_w, 2, 3, 1, 2, 2, 1};
-    REQUIRE(g.column_rows() == 3 * 3 * 2);
-    REQUIRE(g.column_cols() == 8);
-    for (int64_t c = 0; c < 3; ++c)
-      for (int64_t kh = 0; kh < 3; ++kh)
-        for (int64_t kw = 0; kw < 2; ++kw) {
-          const int64_t row = (c * 3 + kh) * 2 + kw;
-          int64_t rc, rkh, rkw;
-          g.split_row(row, rc, rkh, rkw);
-          REQUIRE((rc == c && rkh == kh && rkw == kw));
-          int64_t first, last, top, bottom;
-          g.valid_cols(kw, first, last);
-          g.valid_rows(kh, top, bottom);
-          for (int64_t oh = 0; oh < out_h; ++oh)
-            for (int64_t ow = 0; ow < out_w; ++ow) {
-              const int64_t ih = oh * 2 - 1 + kh * 2, iw = ow * 3 - 2 + kw;
-              const bool inside = ih >= 0 && ih < 6 && iw >= 0 && iw < 7;
-              INFO("c " << c << " kh " << kh << " kw " << kw << " oh " << oh << " ow " << ow);
-              CHECK(g.input_offset(row, oh * out_w + ow) == (inside ? (c * 6 + ih) * 7 + iw : -1));
-              CHECK((ow >= first && ow < last) == (iw >= 0 && iw < 7));
-              CHECK((oh >= top && oh < bottom) == (ih >= 0 && ih < 6));
-            }
-        }
+    struct Axis {
+      int64_t in, kernel, stride, pad, dil, out;
+    };
+    // (height, width) pairs; the expected output extents are worked out by hand.
+    const std::vector<std::pair<Axis, Axis>> axes = {
+        {{6, 3, 2, 1, 2, 2}, {7, 2, 3, 2, 1, 4}},
+        {{5, 2, 1, 2, 1, 8}, {6, 3, 1, 0, 2, 2}},
+    };
+    for (const auto& [h, w] : axes) {
+      REQUIRE(conv_output_size(h.in, h.kernel, h.stride, h.pad, h.dil) == h.out);
+      REQUIRE(conv_output_size(w.in, w.kernel, w.stride, w.pad, w.dil) == w.out);
+      const int64_t channels = 3;
+      const Im2colGeometry g{channels, h.in,     w.in,  h.kernel, w.kernel, h.out, w.out,
+                             h.stride, w.stride, h.pad, w.pad,    h.dil,    w.dil};
+      REQUIRE(g.column_rows() == channels * h.kernel * w.kernel);
+      REQUIRE(g.column_cols() == h.out * w.out);
+      for (int64_t c = 0; c < channels; ++c)
+        for (int64_t kh = 0; kh < h.kernel; ++kh)
+          for (int64_t kw = 0; kw < w.kernel; ++kw) {
+            const int64_t row = (c * h.kernel + kh) * w.kernel + kw;
+            int64_t rc, rkh, rkw;
+            g.split_row(row, rc, rkh, rkw);
+            REQUIRE((rc == c && rkh == kh && rkw == kw));
+            int64_t first, last, top, bottom;
+            g.valid_cols(kw, first, last);
+            g.valid_rows(kh, top, bottom);
+            for (int64_t oh = 0; oh < h.out; ++oh)
+              for (int64_t ow = 0; ow < w.out; ++ow) {
+                const int64_t ih = oh * h.stride - h.pad + kh * h.dil;
+                const int64_t iw = ow * w.stride - w.pad + kw * w.dil;
+                const bool row_inside = ih >= 0 && ih < h.in, col_inside = iw >= 0 && iw < w.in;
+                INFO("c " << c << " kh " << kh << " kw " << kw << " oh " << oh << " ow " << ow);
+                CHECK(g.input_offset(row, oh * w.out + ow) ==
+                      (row_inside && col_inside ? (c * h.in + ih) * w.in + iw : -1));
+                CHECK((ow >= first && ow < last) == col_inside);
+                CHECK((oh >= top && oh < bottom) == row_inside);
+              }
+          }
+    }
   }
 }
 
