@@ -15,5 +15,6 @@ Command add_export(CLI::App& app);
 Command add_bench(CLI::App& app);
 Command add_train(CLI::App& app);
 Command add_eval(CLI::App& app);
+Command add_predict(CLI::App& app);
 
 }  // namespace hs::tools

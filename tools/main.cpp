@@ -15,6 +15,8 @@ int main(int argc, char** argv) {
   };
   add("train", "train a model (see configs/)", hs::tools::add_train);
   add("eval", "evaluate a checkpoint on a test set", hs::tools::add_eval);
+  add("predict", "top classes of PNG images, or a test split's logits as CSV",
+      hs::tools::add_predict);
   add("summary", "per-layer table of a model: output shapes, parameters, MACs",
       hs::tools::add_summary);
   add("gradcheck", "f64 gradient check of an HS block, bottleneck or small HS-ResNet",
