@@ -13,7 +13,8 @@ const std::vector<std::string> kKeys = {
     "batch_size",  "optimizer",       "lr",            "momentum",       "nesterov",
     "weight_decay", "no_decay_bn_bias", "schedule",    "warmup_epochs",  "milestones",
     "gamma",       "label_smoothing", "crop_padding",  "flip",           "seed",
-    "threads",     "device",          "out",           "limit_train",    "limit_test"};
+    "threads",     "device",          "out",           "limit_train",    "limit_test",
+    "stop_after_steps"};
 
 template <class T> void read(const nlohmann::json& j, const char* key, T& field) {
   if (!j.contains(key)) return;
@@ -63,6 +64,7 @@ TrainConfig TrainConfig::from_json(const nlohmann::json& j) {
   read(j, "out", c.out);
   read(j, "limit_train", c.limit_train);
   read(j, "limit_test", c.limit_test);
+  read(j, "stop_after_steps", c.stop_after_steps);
   return c;
 }
 
@@ -100,6 +102,16 @@ void TrainConfig::validate() const {
   HS_CHECK(optimizer == "sgd" || optimizer == "adamw",
            "config: 'optimizer' must be sgd or adamw, got '", optimizer, "'");
   HS_CHECK(lr > 0, "config: 'lr' must be > 0, got ", lr);
+  HS_CHECK(schedule == "constant" || schedule == "multistep" || schedule == "cosine",
+           "config: 'schedule' must be constant, multistep or cosine, got '", schedule, "'");
+  HS_CHECK(milestones.empty() || schedule == "multistep",
+           "config: 'milestones' are for the multistep schedule only, not '", schedule, "'");
+  for (std::int64_t m : milestones)
+    HS_CHECK(m >= 1 && m <= epochs, "config: 'milestones' must be epochs in [1, ", epochs,
+             "], got ", m);
+  HS_CHECK(gamma > 0, "config: 'gamma' must be > 0, got ", gamma);
+  HS_CHECK(warmup_epochs == 0 || schedule == "cosine",
+           "config: 'warmup_epochs' is for the cosine schedule only, not '", schedule, "'");
   HS_CHECK(momentum >= 0, "config: 'momentum' must be >= 0, got ", momentum);
   HS_CHECK(weight_decay >= 0, "config: 'weight_decay' must be >= 0, got ", weight_decay);
   HS_CHECK(label_smoothing >= 0 && label_smoothing < 1,
@@ -111,6 +123,8 @@ void TrainConfig::validate() const {
   HS_CHECK(limit_train >= 0 && limit_test >= 0,
            "config: 'limit_train' and 'limit_test' must be >= 0");
   HS_CHECK(threads >= 0, "config: 'threads' must be >= 0, got ", threads);
+  HS_CHECK(stop_after_steps >= 0, "config: 'stop_after_steps' must be >= 0, got ",
+           stop_after_steps);
   HS_CHECK(!out.empty(), "config: 'out' must name a directory");
 }
 

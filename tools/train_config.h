@@ -36,6 +36,10 @@ struct TrainConfig {
   std::string out = "runs/latest";
   std::int64_t limit_train = 0;  // 0: whole split
   std::int64_t limit_test = 0;
+  // Stop as Ctrl-C does (checkpoint saved, outcome interrupted) after this many steps of
+  // this invocation; 0: never. For tests and scripted runs. Read from JSON but not written
+  // by to_json (so not into OUT/config.json): a resumed run does not stop again.
+  std::int64_t stop_after_steps = 0;
 
   static TrainConfig from_json(const nlohmann::json& j);
   nlohmann::json to_json() const;

@@ -256,9 +256,11 @@ TrainSummary Run::execute(bool resume) {
   set_num_threads(static_cast<int>(c_.threads));
   device_ = parse_device(c_.device);
   tty_ = ::isatty(::fileno(stdout)) != 0;
-  fs::create_directories(out_);
+  // Data, model and checkpoint are checked before anything is written, so a user error
+  // leaves the disk as it was.
   load_data();
   build(resume);
+  fs::create_directories(out_);
   write_text_atomic(out_ / "config.json", c_.to_json().dump(2) + "\n");
   std::printf("train %s %s on %s: %lld train / %lld test images of %lldx%lldx%lld, %lld params, "
               "%lld steps/epoch, %d threads%s\n",
@@ -277,9 +279,9 @@ TrainSummary Run::execute(bool resume) {
   lo.seed = c_.seed;
   data::Loader loader(train_, lo);
   model_->train();
-  stop_requested = false;
 
   TrainSummary summary;
+  std::int64_t steps_this_run = 0;
   while (progress_.epoch < c_.epochs) {
     const auto epoch_start = Clock::now();
     const double seconds_before = progress_.seconds;
@@ -318,7 +320,8 @@ TrainSummary Run::execute(bool resume) {
       show_progress(batch.index, progress_.loss_sum / progress_.seen,
                     static_cast<double>(progress_.correct) / progress_.seen, img_per_s, eta,
                     progress_.step == steps_per_epoch_);
-      if (stop_requested) {
+      ++steps_this_run;
+      if (stop_requested || steps_this_run == c_.stop_after_steps) {
         progress_.seconds = elapsed;
         save_checkpoint("last");
         if (tty_) std::printf("\n");
@@ -332,13 +335,16 @@ TrainSummary Run::execute(bool resume) {
     progress_.seconds = seconds_before + seconds_since(epoch_start);
     const EvalResult ev = evaluate(*model_, test_, test_aug_, c_.batch_size, device_);
     const double train_seconds = progress_.seconds;
+    // From the schedule, not the optimizer: a run resumed after the epoch's last step has
+    // not set the optimizer's rate yet.
+    const double last_lr = schedule_->lr_at((progress_.epoch + 1) * steps_per_epoch_ - 1);
     nlohmann::json m = {{"epoch", progress_.epoch + 1},
                         {"train_loss", progress_.loss_sum / progress_.seen},
                         {"train_acc", static_cast<double>(progress_.correct) / progress_.seen},
                         {"test_loss", ev.loss},
                         {"test_acc", ev.top1},
                         {"test_top5", ev.top5},
-                        {"lr", opt_->lr()},
+                        {"lr", last_lr},
                         {"seconds", train_seconds},
                         {"images_per_second", progress_.seen / std::max(1e-9, train_seconds)}};
     std::printf("epoch %lld/%lld: train loss %.4f acc %.2f%% | test loss %.4f acc %.2f%% top5 "
@@ -368,6 +374,8 @@ TrainSummary Run::execute(bool resume) {
 void request_stop() { stop_requested = true; }
 
 TrainSummary train(const TrainConfig& config, bool resume) {
+  // Cleared here rather than once training starts, so a Ctrl-C while the data loads counts.
+  stop_requested = false;
   config.validate();
   Run run(config);
   return run.execute(resume);
