@@ -6,30 +6,13 @@
 #include <limits>
 #include <vector>
 
+#include "ops/op_test_util.h"
 #include "ops/loss.h"
 
 using namespace hs;
+using hs::test::require_values;
 
 namespace {
-
-// Every element within tol (relative to 1 + |expected|); one assertion naming the worst.
-void require_values(const Tensor& actual, const std::vector<double>& expected, double tol) {
-  const std::vector<double> a = actual.to_vector<double>();
-  REQUIRE(a.size() == expected.size());
-  if (a.empty()) return;
-  std::size_t worst = 0;
-  double worst_excess = -std::numeric_limits<double>::infinity();
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    double excess = std::abs(a[i] - expected[i]) - tol * (1.0 + std::abs(expected[i]));
-    if (std::isnan(excess)) excess = std::numeric_limits<double>::infinity();
-    if (excess > worst_excess) {
-      worst = i;
-      worst_excess = excess;
-    }
-  }
-  INFO("worst element " << worst << ": " << a[worst] << " vs " << expected[worst]);
-  REQUIRE(worst_excess <= 0);
-}
 
 Tensor labels_of(const std::vector<std::int64_t>& v) { return from_vector(v); }
 
