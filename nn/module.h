@@ -56,8 +56,9 @@ class Module {
 
   // Parameters and buffers by dotted name, sharing storage with the module.
   StateDict state_dict() const;
-  // Copies every entry into the matching parameter or buffer. Strict: a missing or
-  // unexpected key, or a shape or dtype mismatch, is an hs::Error naming the key, and the
+  // Copies every entry into the matching parameter or buffer, converting f32 <-> f64 as
+  // PyTorch does. Strict: a missing or unexpected key, a shape mismatch, or an integer
+  // tensor for a floating slot (or the reverse) is an hs::Error naming the key, and the
   // module is left unchanged (everything is checked before anything is copied).
   void load_state_dict(const StateDict& state);
 
