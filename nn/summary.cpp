@@ -64,8 +64,10 @@ Summary summarize(Module& model, const Shape& input) {
   {
     NoGradGuard no_grad;
     SummaryRecorder rec(model);
-    const DType dtype = model.parameters().empty() ? DType::f32 : model.parameters()[0].dtype();
-    model(Variable(zeros(input, dtype)));
+    const std::vector<Variable> params = model.parameters();
+    const TensorOptions opts = params.empty() ? TensorOptions{}
+                                              : TensorOptions{params[0].dtype(), params[0].device()};
+    model(Variable(zeros(input, opts)));
     s.rows = rec.rows();
   }
   model.train(was_training);
