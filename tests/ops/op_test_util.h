@@ -1,6 +1,7 @@
 #pragma once
 // Helpers shared by the operator tests: tolerance checks against naive f64 references.
 #include <catch2/catch.hpp>
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <vector>
@@ -26,6 +27,16 @@ inline void require_values(const Tensor& actual, const std::vector<double>& expe
   }
   INFO("worst element " << worst << ": " << a[worst] << " vs " << expected[worst]);
   REQUIRE(worst_excess <= 0);
+}
+
+// Largest |got - want| / (1 + |want|) over all elements; the sizes must agree.
+inline double max_error(const Tensor& got, const std::vector<double>& want) {
+  const std::vector<double> g = got.to_vector<double>();
+  REQUIRE(g.size() == want.size());
+  double err = 0;
+  for (std::size_t i = 0; i < g.size(); ++i)
+    err = std::max(err, std::abs(g[i] - want[i]) / (1 + std::abs(want[i])));
+  return err;
 }
 
 }  // namespace hs::test

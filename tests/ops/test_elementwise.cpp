@@ -9,11 +9,13 @@
 
 #include "core/generator.h"
 #include "core/tensor.h"
+#include "ops/op_test_util.h"
 #include "ops/elementwise.h"
 
 using hs::DType;
 using hs::Shape;
 using hs::Tensor;
+using hs::test::max_error;
 using hs::ops::BinaryOp;
 using hs::ops::UnaryOp;
 
@@ -57,16 +59,6 @@ std::vector<double> reference_binary(BinaryOp op, const Tensor& a, const Tensor&
     r[i] = reference_binary(op, av[broadcast_source(out, a.shape(), i)],
                             bv[broadcast_source(out, b.shape(), i)]);
   return r;
-}
-
-// Largest |got - want| / (1 + |want|) over all elements; the shapes must already agree.
-double max_error(const Tensor& got, const std::vector<double>& want) {
-  const std::vector<double> g = got.to_vector<double>();
-  REQUIRE(g.size() == want.size());
-  double err = 0;
-  for (std::size_t i = 0; i < g.size(); ++i)
-    err = std::max(err, std::abs(g[i] - want[i]) / (1 + std::abs(want[i])));
-  return err;
 }
 
 double tolerance(DType t) { return t == DType::f32 ? 2e-6 : 1e-14; }

@@ -9,11 +9,13 @@
 #include "core/generator.h"
 #include "core/tensor.h"
 #include "core/threads.h"
+#include "ops/op_test_util.h"
 #include "ops/matmul.h"
 
 using hs::DType;
 using hs::Shape;
 using hs::Tensor;
+using hs::test::max_error;
 
 namespace {
 
@@ -34,15 +36,6 @@ std::vector<double> reference_matmul(const Tensor& a, const Tensor& b) {
         c[(p * m + i) * n + j] = acc;
       }
   return c;
-}
-
-double max_error(const Tensor& got, const std::vector<double>& want) {
-  const std::vector<double> g = got.to_vector<double>();
-  REQUIRE(g.size() == want.size());
-  double err = 0;
-  for (std::size_t i = 0; i < g.size(); ++i)
-    err = std::max(err, std::abs(g[i] - want[i]) / (1 + std::abs(want[i])));
-  return err;
 }
 
 void check_matmul(const Tensor& a, const Tensor& b) {

@@ -9,11 +9,13 @@
 
 #include "core/generator.h"
 #include "core/tensor.h"
+#include "ops/op_test_util.h"
 #include "ops/reduce.h"
 
 using hs::DType;
 using hs::Shape;
 using hs::Tensor;
+using hs::test::max_error;
 
 namespace {
 
@@ -39,15 +41,6 @@ std::vector<double> reference_sum(const Tensor& x, const std::vector<bool>& redu
     out[out_index] += xv[i];
   }
   return out;
-}
-
-double max_error(const Tensor& got, const std::vector<double>& want) {
-  const std::vector<double> g = got.to_vector<double>();
-  REQUIRE(g.size() == want.size());
-  double err = 0;
-  for (std::size_t i = 0; i < g.size(); ++i)
-    err = std::max(err, std::abs(g[i] - want[i]) / (1 + std::abs(want[i])));
-  return err;
 }
 
 double tolerance(DType t) { return t == DType::f32 ? 1e-6 : 1e-13; }
