@@ -1,0 +1,118 @@
+"""The PyTorch twin of `hsnet bench` (tools/cmd_bench.cpp): training-step or inference
+throughput of a model twin (bench/torch_models.py) on synthetic input, warm-up excluded.
+
+    /usr/bin/python3 bench/torch_bench.py --model hs_resnet29_cifar --batch 128 --mode train
+
+Each step does what hsnet's does: in train mode zero the gradients (set to None), forward,
+cross-entropy against labels i % classes, backward (no optimizer step); in infer mode a
+forward in eval mode without autograd. Seeds and the input shape follow hsnet's (N x C x S x S
+standard normal input, S = 32 for CIFAR models and 224 otherwise). The last line has hsnet's
+machine-readable format:
+
+    bench: model=NAME mode=MODE batch=B img_per_s=<float> ms_per_step=<float> peak_rss_mb=<float>
+"""
+import argparse
+import os
+import resource
+import sys
+import time
+
+import torch
+import torch.nn.functional as F
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import torch_models  # noqa: E402
+from torch_train import init_like_hsnet  # noqa: E402
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--model", default="hs_resnet29_cifar", help="model name")
+    p.add_argument("--s", type=int, help="HS split number s (>= 2)")
+    p.add_argument("--w0", type=int, help="HS CIFAR group width of the first stage")
+    p.add_argument("--ratio", type=float, help="HS carry ratio r in [0, 1)")
+    p.add_argument("--carry-leading", action="store_true", help="carry the leading channels")
+    p.add_argument("--downsample-block", help="HS ImageNet: stage | plain")
+    p.add_argument("--classes", type=int, help="number of classes")
+    p.add_argument("--in-channels", type=int, help="input channels")
+    p.add_argument("--batch", type=int, default=128, help="batch size")
+    p.add_argument("--steps", type=int, default=10, help="timed steps")
+    p.add_argument("--warmup", type=int, default=2, help="untimed steps first")
+    p.add_argument("--mode", default="train", choices=("train", "infer"))
+    p.add_argument("--size", type=int, default=0,
+                   help="input height and width (default 32, ImageNet models 224)")
+    p.add_argument("--threads", type=int, default=0, help="CPU threads (default: all cores)")
+    p.add_argument("--device", default="cpu", choices=("cpu", "cuda"))
+    args = p.parse_args(argv)
+    if args.batch < 1 or args.steps < 1 or args.warmup < 0:
+        p.error("--batch and --steps must be >= 1, --warmup >= 0")
+    return args
+
+
+def model_options(args):
+    """The registry options given on the command line, as hsnet's ModelArgs passes them."""
+    options = {}
+    for key in ("s", "w0", "ratio", "downsample_block", "classes", "in_channels"):
+        if getattr(args, key) is not None:
+            options[key] = getattr(args, key)
+    if args.carry_leading:
+        options["carry_leading"] = True
+    return options
+
+
+def peak_rss_mb():
+    """Peak resident set size in MB, computed as hsnet does (Linux reports KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    threads = args.threads if args.threads > 0 else os.cpu_count()
+    torch.set_num_threads(threads)
+    device = torch.device(args.device)
+    if device.type == "cuda":
+        if not torch.cuda.is_available():
+            sys.exit("torch_bench: --device cuda but this PyTorch sees no CUDA device")
+        torch.backends.cudnn.benchmark = True
+    options = model_options(args)
+    cifar = "cifar" in args.model
+    channels = options.get("in_channels", 3)
+    classes = options.get("classes", 10 if cifar else 1000)
+    size = args.size if args.size > 0 else (32 if cifar else 224)
+
+    torch.manual_seed(0)
+    model = init_like_hsnet(torch_models.create_model(args.model, **options)).to(device)
+    train = args.mode == "train"
+    model.train(train)
+    generator = torch.Generator().manual_seed(1)
+    images = torch.randn(args.batch, channels, size, size, generator=generator).to(device)
+    labels = (torch.arange(args.batch) % classes).to(device)
+
+    def step():
+        if train:
+            model.zero_grad(set_to_none=True)
+            F.cross_entropy(model(images), labels).backward()
+        else:
+            with torch.no_grad():
+                model(images)
+        if device.type == "cuda":
+            torch.cuda.synchronize()
+
+    for _ in range(args.warmup):
+        step()
+    ms = []
+    for _ in range(args.steps):
+        t0 = time.perf_counter()
+        step()
+        ms.append((time.perf_counter() - t0) * 1000.0)
+    ms.sort()
+    median = ms[len(ms) // 2]
+    print(f"steps: min {ms[0]:.1f} ms, median {median:.1f} ms, max {ms[-1]:.1f} ms "
+          f"(threads {torch.get_num_threads()})")
+    print(f"bench: model={args.model} mode={args.mode} batch={args.batch} "
+          f"img_per_s={args.batch * 1000.0 / median:.2f} ms_per_step={median:.2f} "
+          f"peak_rss_mb={peak_rss_mb():.1f}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
