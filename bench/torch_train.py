@@ -32,7 +32,7 @@ DEFAULTS = {
     "model": "hs_resnet29_cifar", "model_options": {}, "dataset": "fashion-mnist", "data": "",
     "epochs": 10, "batch_size": 128, "optimizer": "sgd", "lr": 0.1, "momentum": 0.9,
     "nesterov": False, "weight_decay": 5e-4, "no_decay_bn_bias": False, "schedule": "cosine",
-    "warmup_epochs": 0, "milestones": [], "gamma": 0.1, "label_smoothing": 0.0,
+    "warmup_epochs": 0.0, "milestones": [], "gamma": 0.1, "label_smoothing": 0.0,
     "crop_padding": -1, "flip": True, "seed": 0, "threads": 0, "device": "cpu",
     "out": "runs/latest", "limit_train": 0, "limit_test": 0, "stop_after_steps": 0,
 }
@@ -127,7 +127,7 @@ def validate(c):
 OVERRIDES = {
     "dataset": str, "data": str, "epochs": int, "batch_size": int, "lr": float,
     "momentum": float, "weight_decay": float, "optimizer": str, "schedule": str,
-    "warmup_epochs": int, "label_smoothing": float, "seed": int, "threads": int,
+    "warmup_epochs": float, "label_smoothing": float, "seed": int, "threads": int,
     "device": str, "out": str, "limit_train": int, "limit_test": int,
 }
 MODEL_FLAGS = {"s": int, "w0": int, "ratio": float, "downsample_block": str, "classes": int,
@@ -393,7 +393,7 @@ def make_schedule(c, steps_per_epoch):
     if c["schedule"] == "multistep":
         milestones = sorted(m * steps_per_epoch for m in c["milestones"])
         return lambda step: base * c["gamma"] ** sum(1 for m in milestones if m <= step)
-    total, warmup = epochs * steps_per_epoch, c["warmup_epochs"] * steps_per_epoch
+    total, warmup = epochs * steps_per_epoch, round(c["warmup_epochs"] * steps_per_epoch)
 
     def cosine(step):
         if step < warmup:

@@ -68,7 +68,7 @@ double CosineLr::lr_at(std::int64_t step) const {
 
 std::unique_ptr<LrSchedule> make_schedule(const std::string& name, double base_lr,
                                           std::int64_t steps_per_epoch, std::int64_t epochs,
-                                          std::int64_t warmup_epochs,
+                                          double warmup_epochs,
                                           const std::vector<std::int64_t>& milestones_epochs,
                                           double gamma) {
   HS_CHECK(name == "constant" || name == "multistep" || name == "cosine",
@@ -94,8 +94,9 @@ std::unique_ptr<LrSchedule> make_schedule(const std::string& name, double base_l
   HS_CHECK(warmup_epochs >= 0 && warmup_epochs < epochs,
            "make_schedule: warmup_epochs must be in [0, epochs = ", epochs, "), got ",
            warmup_epochs);
-  return std::make_unique<CosineLr>(base_lr, epochs * steps_per_epoch,
-                                    warmup_epochs * steps_per_epoch);
+  const auto warmup_steps =
+      static_cast<std::int64_t>(std::llround(warmup_epochs * static_cast<double>(steps_per_epoch)));
+  return std::make_unique<CosineLr>(base_lr, epochs * steps_per_epoch, warmup_steps);
 }
 
 }  // namespace hs::nn

@@ -59,12 +59,13 @@ class CosineLr : public LrSchedule {
 };
 
 // Builds the schedule `name` ("constant", "multistep" or "cosine") for a run of `epochs`
-// epochs of `steps_per_epoch` steps, converting epochs to steps. warmup_epochs is for
+// epochs of `steps_per_epoch` steps, converting epochs to steps (a fractional warm-up rounds
+// to the nearest step, so a one-epoch run can still warm up). warmup_epochs is for
 // "cosine" and milestones_epochs (each in [1, epochs]) with gamma for "multistep"; setting
 // them for another schedule, an unknown name or out-of-range counts is an hs::Error.
 std::unique_ptr<LrSchedule> make_schedule(const std::string& name, double base_lr,
                                           std::int64_t steps_per_epoch, std::int64_t epochs,
-                                          std::int64_t warmup_epochs = 0,
+                                          double warmup_epochs = 0,
                                           const std::vector<std::int64_t>& milestones_epochs = {},
                                           double gamma = 0.1);
 

@@ -19,7 +19,8 @@ struct TrainArgs {
   std::string config_path, resume;
   ModelArgs model;
   std::optional<std::string> dataset, data, optimizer, schedule, device, out;
-  std::optional<std::int64_t> epochs, batch_size, warmup_epochs, threads, limit_train, limit_test;
+  std::optional<std::int64_t> epochs, batch_size, threads, limit_train, limit_test;
+  std::optional<double> warmup_epochs;
   std::optional<double> lr, momentum, weight_decay, label_smoothing;
   std::optional<std::uint64_t> seed;
   CLI::Option* model_opt = nullptr;

@@ -24,7 +24,7 @@ struct TrainConfig {
   double weight_decay = 5e-4;
   bool no_decay_bn_bias = false;
   std::string schedule = "cosine";  // constant | multistep | cosine
-  std::int64_t warmup_epochs = 0;
+  double warmup_epochs = 0;  // may be fractional: rounded to whole steps
   std::vector<std::int64_t> milestones;  // multistep, in epochs
   double gamma = 0.1;
   double label_smoothing = 0.0;
