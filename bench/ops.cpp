@@ -130,6 +130,7 @@ int parse_int(int argc, char** argv, const char* flag, int fallback) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  hs::reexec_with_passive_openmp_wait(argv);
   const int threads = parse_int(argc, argv, "--threads", 0);
   const int64_t batch = parse_int(argc, argv, "--batch", 128);
   const int repeats = std::max(1, parse_int(argc, argv, "--repeats", 5));

@@ -13,6 +13,7 @@
 #include "autograd/grad_mode.h"
 #include "autograd/nn_functions.h"
 #include "core/error.h"
+#include "core/threads.h"
 #include "data/datasets.h"
 #include "data/loader.h"
 #include "models/registry.h"
@@ -25,6 +26,7 @@
 using namespace hs;
 
 int main(int argc, char** argv) {
+  reexec_with_passive_openmp_wait(argv);  // idle OpenMP threads sleep instead of spinning
   std::int64_t epochs = 1, limit = 25600;
   try {
     if (argc > 1) epochs = std::stoll(argv[1]);
