@@ -35,6 +35,22 @@ __device__ inline std::int64_t grid_step() {
   return static_cast<std::int64_t>(gridDim.x) * blockDim.x;
 }
 
+// The sum of `value` over the threads of a block of kBlockSize threads, returned to every
+// thread. Every thread of the block must call it (it has barriers); `shared` holds
+// kBlockSize doubles.
+__device__ inline double block_sum(double value, double* shared) {
+  const int t = threadIdx.x;
+  shared[t] = value;
+  __syncthreads();
+  for (int half = kBlockSize / 2; half > 0; half /= 2) {
+    if (t < half) shared[t] += shared[t + half];
+    __syncthreads();
+  }
+  const double total = shared[0];
+  __syncthreads();  // everyone has read shared[0] before a later call overwrites it
+  return total;
+}
+
 // An indexer over the sizes of operands[0] with each operand's strides (all operands have
 // the same dims). Size-1 dims are dropped and neighbouring dims merged when every operand
 // steps through them as through one dim.

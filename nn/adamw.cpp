@@ -3,6 +3,11 @@
 #include <cmath>
 
 #include "nn/optim_math.h"
+#include "ops/dispatch.h"
+
+#if HSNET_WITH_CUDA
+#include "cuda/optim.h"
+#endif
 
 namespace hs::nn {
 
@@ -32,21 +37,6 @@ void adamw_cpu(const Tensor& param, const Tensor& exp_avg, const Tensor& exp_avg
   for (std::int64_t i = 0; i < n; ++i) adamw_update(p[i], m[i], v[i], g[i], c);
 }
 
-template <class T>
-void adamw_dispatch(const AdamWOptions& o, double lr, double weight_decay, std::int64_t step,
-                    const Tensor& param, const Tensor& grad, const std::vector<Tensor>& buffers) {
-  const double t = static_cast<double>(step);
-  const AdamWCoefficients<T> c{static_cast<T>(1.0 - lr * weight_decay),
-                               static_cast<T>(o.beta1),
-                               static_cast<T>(o.beta2),
-                               static_cast<T>(1.0 - o.beta1),
-                               static_cast<T>(1.0 - o.beta2),
-                               static_cast<T>(lr / (1.0 - std::pow(o.beta1, t))),
-                               static_cast<T>(std::sqrt(1.0 - std::pow(o.beta2, t))),
-                               static_cast<T>(o.eps)};
-  adamw_cpu<T>(param, buffers[0], buffers[1], grad, c);
-}
-
 }  // namespace
 
 AdamW::AdamW(const NamedParameters& params, AdamWOptions options)
@@ -58,12 +48,28 @@ AdamW::AdamW(const NamedParameters& params, AdamWOptions options)
 
 void AdamW::update(const ParamGroup& group, const Tensor& param, const Tensor& grad,
                    ParamState& state) {
-  if (param.dtype() == DType::f32)
-    adamw_dispatch<float>(options_, group.lr, group.weight_decay, state.steps, param, grad,
-                          state.buffers);
-  else
-    adamw_dispatch<double>(options_, group.lr, group.weight_decay, state.steps, param, grad,
-                           state.buffers);
+  const AdamWOptions& o = options_;
+  const double t = static_cast<double>(state.steps);
+  const AdamWCoefficients<double> c{1.0 - group.lr * group.weight_decay,
+                                    o.beta1,
+                                    o.beta2,
+                                    1.0 - o.beta1,
+                                    1.0 - o.beta2,
+                                    group.lr / (1.0 - std::pow(o.beta1, t)),
+                                    std::sqrt(1.0 - std::pow(o.beta2, t)),
+                                    o.eps};
+  const Tensor& exp_avg = state.buffers[0];
+  const Tensor& exp_avg_sq = state.buffers[1];
+  if (param.is_cuda()) {
+    HS_CUDA_CALL("adamw",
+                 cuda::adamw_update(param.dtype(), param.numel(), param.data_ptr(),
+                                    exp_avg.data_ptr(), exp_avg_sq.data_ptr(), grad.data_ptr(), c));
+    return;
+  }
+  dispatch_floating(param.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    adamw_cpu<T>(param, exp_avg, exp_avg_sq, grad, cast_coefficients<T>(c));
+  });
 }
 
 }  // namespace hs::nn

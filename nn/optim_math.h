@@ -1,6 +1,6 @@
 #pragma once
-// The per-element update rules of the optimizers, shared by the CPU loops and (once they
-// exist) the CUDA kernels. Each rule follows torch.optim's formulas and order of operations.
+// The per-element update rules of the optimizers, shared by the CPU loops and the CUDA
+// kernels (cuda/optim.cu). Each rule follows torch.optim's formulas and order of operations.
 // The coefficients are computed once per parameter tensor (in double) and passed in the
 // element type, so the loops do no per-element work beyond the formula.
 #include <cmath>
@@ -20,6 +20,18 @@ struct SgdCoefficients {
   bool nesterov;
   bool first_step;
 };
+
+// The coefficients converted to the element type T (from the double ones the optimizers
+// compute), field by field.
+template <class T, class U>
+SgdCoefficients<T> cast_coefficients(const SgdCoefficients<U>& c) {
+  return {static_cast<T>(c.lr),
+          static_cast<T>(c.weight_decay),
+          static_cast<T>(c.momentum),
+          static_cast<T>(c.one_minus_dampening),
+          c.nesterov,
+          c.first_step};
+}
 
 // SGD without momentum: g = grad + wd·p; p −= lr·g.
 template <class T>
@@ -49,6 +61,18 @@ struct AdamWCoefficients {
   T bias_correction2_sqrt;  // √(1 − β2^t)
   T eps;
 };
+
+template <class T, class U>
+AdamWCoefficients<T> cast_coefficients(const AdamWCoefficients<U>& c) {
+  return {static_cast<T>(c.decay_factor),
+          static_cast<T>(c.beta1),
+          static_cast<T>(c.beta2),
+          static_cast<T>(c.one_minus_beta1),
+          static_cast<T>(c.one_minus_beta2),
+          static_cast<T>(c.step_size),
+          static_cast<T>(c.bias_correction2_sqrt),
+          static_cast<T>(c.eps)};
+}
 
 // AdamW: p ·= 1 − lr·wd (decoupled decay); m = β1·m + (1 − β1)·g; v = β2·v + (1 − β2)·g²;
 // p −= lr/(1 − β1^t) · m / (√v / √(1 − β2^t) + eps), which is lr·m̂/(√v̂ + eps).

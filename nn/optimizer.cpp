@@ -92,8 +92,6 @@ void Optimizer::check_before_step() const {
       const Tensor& data = groups_[g].params[i].data();
       const Tensor& grad = groups_[g].params[i].grad();
       if (!grad.defined()) continue;
-      HS_CHECK(data.is_cpu(), name_, ": updating CUDA parameter '", pname, "' (on ", data.device(),
-               ") is not yet implemented");
       HS_CHECK(grad.dtype() == data.dtype() && grad.device() == data.device(), name_,
                ": the gradient of '", pname, "' is ", grad.dtype(), " on ", grad.device(),
                " but the parameter is ", data.dtype(), " on ", data.device());

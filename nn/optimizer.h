@@ -41,8 +41,7 @@ class Optimizer {
   // Updates every parameter that has a gradient, in place on its data (the tensor stays the
   // one the module holds), without recording a graph; parameters without one are skipped.
   // Every parameter is checked before any is updated: a gradient of another dtype or device,
-  // state from before the parameter changed dtype or device, or a CUDA parameter (not yet
-  // implemented) is an hs::Error.
+  // or state from before the parameter changed dtype or device, is an hs::Error.
   virtual void step();
 
   // The learning rate (all groups share it; schedules set it before each step).
@@ -81,8 +80,9 @@ class Optimizer {
   Optimizer(std::string name, std::vector<ParamGroup> groups, std::vector<std::string> buffer_names,
             bool saves_param_steps);
 
-  // Applies one update to `param` (contiguous CPU data) with `grad` (contiguous, same dtype
-  // and shape); state.steps already counts this update and state.buffers exist.
+  // Applies one update to `param` (contiguous, on the CPU or a GPU) with `grad` (contiguous,
+  // same dtype, device and shape); state.steps already counts this update and state.buffers
+  // exist (on the parameter's device).
   virtual void update(const ParamGroup& group, const Tensor& param, const Tensor& grad,
                       ParamState& state) = 0;
 

@@ -3,6 +3,11 @@
 #include <cmath>
 
 #include "nn/optim_math.h"
+#include "ops/dispatch.h"
+
+#if HSNET_WITH_CUDA
+#include "cuda/optim.h"
+#endif
 
 namespace hs::nn {
 
@@ -44,19 +49,6 @@ void sgd_momentum_cpu(const Tensor& param, const Tensor& buffer, const Tensor& g
   for (std::int64_t i = 0; i < n; ++i) sgd_momentum_update(p[i], buf[i], g[i], c);
 }
 
-template <class T>
-void sgd_dispatch(const SgdOptions& o, double lr, double weight_decay, const Tensor& param,
-                  const Tensor& grad, const std::vector<Tensor>& buffers, bool first_step) {
-  if (buffers.empty()) return sgd_cpu<T>(param, grad, lr, weight_decay);
-  const SgdCoefficients<T> c{static_cast<T>(lr),
-                             static_cast<T>(weight_decay),
-                             static_cast<T>(o.momentum),
-                             static_cast<T>(1.0 - o.dampening),
-                             o.nesterov,
-                             first_step};
-  sgd_momentum_cpu<T>(param, buffers.front(), grad, c);
-}
-
 }  // namespace
 
 SGD::SGD(const NamedParameters& params, SgdOptions options)
@@ -70,13 +62,30 @@ SGD::SGD(const NamedParameters& params, SgdOptions options)
 
 void SGD::update(const ParamGroup& group, const Tensor& param, const Tensor& grad,
                  ParamState& state) {
-  const bool first_step = state.steps == 1;
-  if (param.dtype() == DType::f32)
-    sgd_dispatch<float>(options_, group.lr, group.weight_decay, param, grad, state.buffers,
-                        first_step);
-  else
-    sgd_dispatch<double>(options_, group.lr, group.weight_decay, param, grad, state.buffers,
-                         first_step);
+  const SgdCoefficients<double> c{group.lr,
+                                  group.weight_decay,
+                                  options_.momentum,
+                                  1.0 - options_.dampening,
+                                  options_.nesterov,
+                                  /*first_step=*/state.steps == 1};
+  const bool momentum = !state.buffers.empty();
+  if (param.is_cuda()) {
+    if (momentum)
+      HS_CUDA_CALL("sgd",
+                   cuda::sgd_momentum_update(param.dtype(), param.numel(), param.data_ptr(),
+                                             state.buffers.front().data_ptr(), grad.data_ptr(), c));
+    else
+      HS_CUDA_CALL("sgd", cuda::sgd_update(param.dtype(), param.numel(), param.data_ptr(),
+                                           grad.data_ptr(), c.lr, c.weight_decay));
+    return;
+  }
+  dispatch_floating(param.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    if (momentum)
+      sgd_momentum_cpu<T>(param, state.buffers.front(), grad, cast_coefficients<T>(c));
+    else
+      sgd_cpu<T>(param, grad, c.lr, c.weight_decay);
+  });
 }
 
 }  // namespace hs::nn

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "ops/batch_norm_cuda.h"
 #include "ops/dispatch.h"
 
 namespace hs::ops {
@@ -56,8 +57,6 @@ void check_input(const char* op, const Tensor& x) {
   HS_CHECK(x.dim() == 2 || x.dim() == 4, op, ": expects a 2-D [N,C] or 4-D [N,C,H,W] input, got ",
            x.shape());
   HS_CHECK(x.numel() > 0, op, ": empty batch (input ", x.shape(), ")");
-  HS_CHECK(x.is_cpu(), op, ": CUDA kernels are not yet implemented (input ", x.shape(), " on ",
-           x.device(), ")");
 }
 
 // A defined per-channel tensor must be [C] and share x's dtype and device.
@@ -151,6 +150,11 @@ BatchNormForward forward_impl(const char* op, bool relu, const Tensor& x, const 
     HS_CHECK(running_mean.defined(), op, ": eval mode needs running_mean and running_var (input ",
              x.shape(), ")");
   }
+#if HSNET_WITH_CUDA
+  if (x.is_cuda())
+    return detail::batch_norm_forward_cuda(relu, x, gamma, beta, running_mean, running_var,
+                                           training, momentum, eps);
+#endif
   BatchNormForward out{empty(x.shape(), {x.dtype()}), empty({in.channels}, {x.dtype()}),
                        empty({in.channels}, {x.dtype()})};
   dispatch_floating(x.dtype(), [&](auto tag) {
@@ -267,6 +271,10 @@ BatchNormGrads backward_impl(const char* op, const Tensor& dy, const Tensor& y, 
   detail::check_defined(op, save_invstd, "save_invstd");
   check_channel_tensor(op, save_mean, "save_mean", x);
   check_channel_tensor(op, save_invstd, "save_invstd", x);
+#if HSNET_WITH_CUDA
+  if (x.is_cuda())
+    return detail::batch_norm_backward_cuda(dy, y, x, gamma, save_mean, save_invstd, training);
+#endif
   const ChannelLayout grad = channel_layout(dy), in = channel_layout(x);
   const ChannelLayout out = y.defined() ? channel_layout(y) : ChannelLayout{};
   BatchNormGrads result{empty(x.shape(), {x.dtype()}), empty({in.channels}, {x.dtype()}),

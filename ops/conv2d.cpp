@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/threads.h"
+#include "ops/conv2d_cuda.h"
 #include "ops/dispatch.h"
 #include "ops/kernels/im2col_index.h"
 #include "ops/matmul.h"
@@ -130,11 +131,6 @@ ConvDims check_shapes(const char* op, const Shape& x, const Shape& w, const Conv
 void check_tensor(const char* op, const Tensor& t, const char* what) {
   detail::check_defined(op, t, what);
   detail::check_floating(op, t);
-}
-
-void check_cpu(const char* op, const Tensor& t) {
-  HS_CHECK(t.is_cpu(), op, ": CUDA convolution is not yet implemented (tensor ", t.shape(), " on ",
-           t.device(), ")");
 }
 
 // Checks a gradient w.r.t. the forward's output against the shape it must have.
@@ -494,7 +490,9 @@ Tensor conv2d_forward(const Tensor& x, const Tensor& w, const Tensor& bias,
              "] (one value per output channel), got ", bias.shape(), " (weight ", w.shape(), ")");
     detail::check_same_dtype_device(op, x, bias);
   }
-  check_cpu(op, x);
+#if HSNET_WITH_CUDA
+  if (x.is_cuda()) return detail::conv2d_forward_cuda(x, w, bias, params);
+#endif
   const Conv2dCpuPlan plan = make_plan(d);
   Tensor y = empty(d.y_shape(), {x.dtype(), x.device()});
   dispatch_floating(x.dtype(), [&](auto tag) {
@@ -520,7 +518,9 @@ Tensor conv2d_backward_input(const Tensor& grad_out, const Tensor& w, const Shap
   const ConvDims d = check_shapes(op, x_shape, w.shape(), params);
   check_grad_out(op, grad_out, d);
   detail::check_same_dtype_device(op, grad_out, w);
-  check_cpu(op, grad_out);
+#if HSNET_WITH_CUDA
+  if (grad_out.is_cuda()) return detail::conv2d_backward_input_cuda(grad_out, w, x_shape, params);
+#endif
   const Conv2dCpuPlan plan = make_plan(d);
   Tensor dx = empty(x_shape, {w.dtype(), w.device()});
   dispatch_floating(w.dtype(), [&](auto tag) {
@@ -544,7 +544,9 @@ Tensor conv2d_backward_weight(const Tensor& grad_out, const Tensor& x, const Sha
   const ConvDims d = check_shapes(op, x.shape(), w_shape, params);
   check_grad_out(op, grad_out, d);
   detail::check_same_dtype_device(op, grad_out, x);
-  check_cpu(op, x);
+#if HSNET_WITH_CUDA
+  if (x.is_cuda()) return detail::conv2d_backward_weight_cuda(grad_out, x, w_shape, params);
+#endif
   const Conv2dCpuPlan plan = make_plan(d);
   Tensor dw = empty(w_shape, {x.dtype(), x.device()});
   dispatch_floating(x.dtype(), [&](auto tag) {
@@ -560,7 +562,9 @@ Tensor conv2d_backward_bias(const Tensor& grad_out) {
   constexpr const char* op = "conv2d_backward_bias";
   check_tensor(op, grad_out, "grad_out");
   HS_CHECK(grad_out.dim() == 4, op, ": grad_out must be 4-D [N,C,H,W], got ", grad_out.shape());
-  check_cpu(op, grad_out);
+#if HSNET_WITH_CUDA
+  if (grad_out.is_cuda()) return detail::conv2d_backward_bias_cuda(grad_out);
+#endif
   const int64_t batch = grad_out.size(0), channels = grad_out.size(1);
   const int64_t p = grad_out.size(2) * grad_out.size(3);
   Tensor db = empty({channels}, {grad_out.dtype(), grad_out.device()});

@@ -5,6 +5,7 @@
 
 #include "ops/dispatch.h"
 #include "ops/matmul.h"
+#include "ops/reduce.h"
 
 namespace hs::ops {
 namespace {
@@ -27,20 +28,29 @@ BlasMatrix as_blas(const Tensor& m) {
   return {m.contiguous(), false, std::max<std::int64_t>(1, cols)};
 }
 
-// out [m,n] (contiguous) = alpha * op_a(a) * op_b(b) + beta * out, where op_x transposes the
+// out [m,n] (contiguous) = op_a(a) * op_b(b) + beta * out, where op_x transposes the
 // logical matrix when transpose_x is set; a is [m,k] or [k,m] accordingly. With beta = 0,
-// out's prior contents are ignored.
-template <class T>
+// out's prior contents are ignored. Runs on out's device (BLAS or cuBLAS).
 void gemm(const BlasMatrix& a, bool transpose_a, const BlasMatrix& b, bool transpose_b,
-          std::int64_t m, std::int64_t n, std::int64_t k, T beta, Tensor& out) {
+          std::int64_t m, std::int64_t n, std::int64_t k, double beta, Tensor& out) {
   if (m == 0 || n == 0) return;
   if (k == 0) {
-    if (beta == T(0)) out.zero_();
+    if (beta == 0.0) out.zero_();
     return;
   }
-  gemm_cpu<T>(transpose_a != a.transposed, transpose_b != b.transposed, m, n, k, T(1),
-              a.t.data<T>(), a.ld, b.t.data<T>(), b.ld, beta, out.data<T>(),
-              std::max<std::int64_t>(1, n));
+  const bool trans_a = transpose_a != a.transposed, trans_b = transpose_b != b.transposed;
+  const std::int64_t ldc = std::max<std::int64_t>(1, n);
+  if (out.is_cuda()) {
+    HS_CUDA_CALL("linear",
+                 cuda::gemm(out.dtype(), trans_a, trans_b, m, n, k, 1.0, a.t.data_ptr(), a.ld, 0,
+                            b.t.data_ptr(), b.ld, 0, beta, out.data_ptr(), ldc, 0, 1));
+    return;
+  }
+  dispatch_floating(out.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    gemm_cpu<T>(trans_a, trans_b, m, n, k, T(1), a.t.data<T>(), a.ld, b.t.data<T>(), b.ld,
+                static_cast<T>(beta), out.data<T>(), ldc);
+  });
 }
 
 void check_operands(const char* op, const Tensor& x, const Tensor& w) {
@@ -52,8 +62,6 @@ void check_operands(const char* op, const Tensor& x, const Tensor& w) {
   HS_CHECK(w.dim() == 2, op, ": weight must be 2-D [out,in], got ", w.shape());
   HS_CHECK(x.size(1) == w.size(1), op, ": input ", x.shape(), " has ", x.size(1),
            " features but weight ", w.shape(), " expects ", w.size(1));
-  HS_CHECK(x.is_cpu(), op, ": CUDA kernels are not yet implemented (input ", x.shape(), " on ",
-           x.device(), ")");
 }
 
 }  // namespace
@@ -67,15 +75,12 @@ Tensor linear_forward(const Tensor& x, const Tensor& w, const Tensor& b) {
     HS_CHECK(b.dim() == 1 && b.size(0) == out, op, ": bias ", b.shape(), " does not match weight ",
              w.shape(), " (expected [", out, "])");
   }
-  Tensor y = empty({batch, out}, {x.dtype()});
+  Tensor y = empty({batch, out}, {x.dtype(), x.device()});
   if (b.defined())
     y.copy_(b.unsqueeze(0).expand({batch, out}));
   else
     y.zero_();
-  dispatch_floating(x.dtype(), [&](auto tag) {
-    using T = decltype(tag);
-    gemm<T>(as_blas(x), false, as_blas(w), true, batch, out, in, T(1), y);
-  });
+  gemm(as_blas(x), false, as_blas(w), true, batch, out, in, 1.0, y);
   return y;
 }
 
@@ -90,18 +95,20 @@ LinearGrads linear_backward(const Tensor& dy, const Tensor& x, const Tensor& w, 
            dy.shape(), ", expected [", batch, ",", out, "] for input ", x.shape(), " and weight ",
            w.shape());
   LinearGrads grads;
-  dispatch_floating(x.dtype(), [&](auto tag) {
-    using T = decltype(tag);
-    const BlasMatrix g = as_blas(dy);
-    if (need_dx) {
-      grads.dx = empty({batch, in}, {x.dtype()});
-      gemm<T>(g, false, as_blas(w), false, batch, in, out, T(0), grads.dx);
-    }
-    if (need_dw) {
-      grads.dw = empty({out, in}, {x.dtype()});
-      gemm<T>(g, true, as_blas(x), false, out, in, batch, T(0), grads.dw);
-    }
-    if (need_db) {
+  const BlasMatrix g = as_blas(dy);
+  if (need_dx) {
+    grads.dx = empty({batch, in}, {x.dtype(), x.device()});
+    gemm(g, false, as_blas(w), false, batch, in, out, 0.0, grads.dx);
+  }
+  if (need_dw) {
+    grads.dw = empty({out, in}, {x.dtype(), x.device()});
+    gemm(g, true, as_blas(x), false, out, in, batch, 0.0, grads.dw);
+  }
+  if (need_db && dy.is_cuda()) {
+    grads.db = sum(dy, {0});  // accumulates in double, like the loop below
+  } else if (need_db) {
+    dispatch_floating(x.dtype(), [&](auto tag) {
+      using T = decltype(tag);
       std::vector<double> sums(out, 0.0);
       const T* src = dy.data<T>();
       for (std::int64_t n = 0; n < batch; ++n)
@@ -109,8 +116,8 @@ LinearGrads linear_backward(const Tensor& dy, const Tensor& x, const Tensor& w, 
       grads.db = empty({out}, {x.dtype()});
       T* dst = grads.db.data<T>();
       for (std::int64_t o = 0; o < out; ++o) dst[o] = static_cast<T>(sums[o]);
-    }
-  });
+    });
+  }
   return grads;
 }
 

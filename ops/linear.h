@@ -1,6 +1,6 @@
 #pragma once
 // Fully connected layer on raw tensors (no autograd): y = x·wᵀ + b through BLAS GEMM, and
-// its backward. f32 and f64 on the CPU.
+// its backward. f32 and f64 on the CPU (BLAS) and CUDA (cuBLAS).
 #include "core/tensor.h"
 
 namespace hs::ops {

@@ -1,9 +1,9 @@
 #include "ops/loss.h"
 
 #include <algorithm>
-#include <cmath>
 
 #include "ops/dispatch.h"
+#include "ops/kernels/loss_math.h"
 
 namespace hs::ops {
 namespace {
@@ -20,7 +20,7 @@ struct LabelRef {
 };
 
 // Checks a [N,K] score matrix (`what`: "logits" or "softmax") against its labels: shapes,
-// dtypes, device, and every label within [0, K).
+// dtypes, devices, and every label within [0, K) (CUDA labels are copied to the host for it).
 void check_scores_and_labels(const char* op, const Tensor& scores, const char* what,
                              const Tensor& labels) {
   detail::check_defined(op, scores, what);
@@ -33,10 +33,11 @@ void check_scores_and_labels(const char* op, const Tensor& scores, const char* w
            labels.shape());
   HS_CHECK(labels.dim() == 1 && labels.size(0) == scores.size(0), op, ": labels ", labels.shape(),
            " do not match ", what, " ", scores.shape(), " (expected [", scores.size(0), "])");
-  HS_CHECK(scores.is_cpu() && labels.is_cpu(), op, ": CUDA kernels are not yet implemented (", what,
-           " on ", scores.device(), ", labels on ", labels.device(), ")");
+  HS_CHECK(scores.device() == labels.device(), op, ": ", what, " ", scores.shape(), " are on ",
+           scores.device(), " but labels ", labels.shape(), " are on ", labels.device());
   const std::int64_t classes = scores.size(1);
-  const LabelRef label(labels);
+  const Tensor host_labels = labels.is_cpu() ? labels : labels.to(Device::cpu());
+  const LabelRef label(host_labels);
   for (std::int64_t i = 0; i < labels.size(0); ++i) {
     const std::int64_t v = label[i];
     HS_CHECK(v >= 0 && v < classes, op, ": label ", v, " at index ", i, " is out of range [0, ",
@@ -49,25 +50,16 @@ void check_smoothing(const char* op, double label_smoothing) {
            ": label_smoothing must lie in [0, 1), got ", label_smoothing);
 }
 
-// Position of row[label] when the row is sorted in descending order, ties by index.
-template <class T>
-std::int64_t rank_of_label(const T* row, std::int64_t classes, std::int64_t label) {
-  const T target = row[label];
-  std::int64_t rank = 0;
-  for (std::int64_t j = 0; j < classes; ++j)
-    rank += row[j] > target || (j < label && row[j] == target);
-  return rank;
-}
-
-std::vector<std::int64_t> topk_correct_impl(const char* op, const Tensor& logits,
-                                            const Tensor& labels,
-                                            const std::vector<std::int64_t>& ks) {
-  check_scores_and_labels(op, logits, "logits", labels);
-  const std::int64_t rows = logits.size(0), classes = logits.size(1);
-  for (std::int64_t k : ks)
-    HS_CHECK(k >= 1 && k <= classes, op, ": k = ", k, " is outside [1, ", classes, "] for logits ",
-             logits.shape());
-  const Tensor z = logits.contiguous();
+// The rank of each row's label among its logits (see rank_of_label), on the host.
+std::vector<std::int64_t> label_ranks(const Tensor& z, const Tensor& labels) {
+  const std::int64_t rows = z.size(0), classes = z.size(1);
+  if (z.is_cuda()) {
+    Tensor ranks = empty({rows}, {DType::i64, z.device()});
+    HS_CUDA_CALL("topk_correct", cuda::label_ranks(z.dtype(), rows, classes, z.data_ptr(),
+                                                   labels.data<std::int64_t>(), labels.stride(0),
+                                                   ranks.data<std::int64_t>()));
+    return ranks.to_vector<std::int64_t>();
+  }
   const LabelRef label(labels);
   std::vector<std::int64_t> ranks(rows);
   dispatch_floating(z.dtype(), [&](auto tag) {
@@ -77,6 +69,18 @@ std::vector<std::int64_t> topk_correct_impl(const char* op, const Tensor& logits
     for (std::int64_t n = 0; n < rows; ++n)
       ranks[n] = rank_of_label(src + n * classes, classes, label[n]);
   });
+  return ranks;
+}
+
+std::vector<std::int64_t> topk_correct_impl(const char* op, const Tensor& logits,
+                                            const Tensor& labels,
+                                            const std::vector<std::int64_t>& ks) {
+  check_scores_and_labels(op, logits, "logits", labels);
+  const std::int64_t classes = logits.size(1);
+  for (std::int64_t k : ks)
+    HS_CHECK(k >= 1 && k <= classes, op, ": k = ", k, " is outside [1, ", classes, "] for logits ",
+             logits.shape());
+  const std::vector<std::int64_t> ranks = label_ranks(logits.contiguous(), labels);
   std::vector<std::int64_t> correct;
   for (std::int64_t k : ks)
     correct.push_back(
@@ -94,30 +98,26 @@ CrossEntropyForward cross_entropy_forward(const Tensor& logits, const Tensor& la
   const std::int64_t rows = logits.size(0), classes = logits.size(1);
   const Tensor z = logits.contiguous();
   CrossEntropyForward out;
-  out.softmax = empty(z.shape(), {z.dtype()});
+  out.softmax = empty(z.shape(), {z.dtype(), z.device()});
+  const double on_label = 1.0 - label_smoothing, everywhere = label_smoothing / classes;
+  if (z.is_cuda()) {
+    out.loss = empty(Shape{}, {z.dtype(), z.device()});
+    HS_CUDA_CALL(
+        op, cuda::cross_entropy_forward(z.dtype(), rows, classes, z.data_ptr(),
+                                        labels.data<std::int64_t>(), labels.stride(0), on_label,
+                                        everywhere, out.softmax.data_ptr(), out.loss.data_ptr()));
+    return out;
+  }
   const LabelRef label(labels);
   std::vector<double> row_loss(rows);
-  const double on_label = 1.0 - label_smoothing, everywhere = label_smoothing / classes;
   dispatch_floating(z.dtype(), [&](auto tag) {
     using T = decltype(tag);
     const T* src = z.data<T>();
     T* prob = out.softmax.data<T>();
 #pragma omp parallel for if (z.numel() > kParallelWork)
-    for (std::int64_t n = 0; n < rows; ++n) {
-      const T* row = src + n * classes;
-      T* p = prob + n * classes;
-      const T top = *std::max_element(row, row + classes);
-      double sum_exp = 0, sum_logits = 0;
-      for (std::int64_t k = 0; k < classes; ++k) {
-        p[k] = std::exp(row[k] - top);
-        sum_exp += p[k];
-        sum_logits += row[k];
-      }
-      const T inv_sum = static_cast<T>(1.0 / sum_exp);
-      for (std::int64_t k = 0; k < classes; ++k) p[k] *= inv_sum;
-      const double log_sum_exp = top + std::log(sum_exp);
-      row_loss[n] = log_sum_exp - on_label * row[label[n]] - everywhere * sum_logits;
-    }
+    for (std::int64_t n = 0; n < rows; ++n)
+      row_loss[n] = softmax_cross_entropy_row(src + n * classes, prob + n * classes, classes,
+                                              label[n], on_label, everywhere);
   });
   double total = 0;
   for (double l : row_loss) total += l;
@@ -132,23 +132,34 @@ Tensor cross_entropy_backward(const Tensor& grad, const Tensor& softmax, const T
   check_smoothing(op, label_smoothing);
   detail::check_defined(op, grad, "grad");
   HS_CHECK(grad.numel() == 1, op, ": grad must hold one element, got ", grad.shape());
+  HS_CHECK(grad.device() == softmax.device(), op, ": grad is on ", grad.device(),
+           " but softmax is on ", softmax.device());
   const std::int64_t rows = softmax.size(0), classes = softmax.size(1);
   const Tensor p = softmax.contiguous();
-  const double scale = grad.item() / rows;
   const double on_label = 1.0 - label_smoothing, everywhere = label_smoothing / classes;
+  Tensor dlogits = empty(p.shape(), {p.dtype(), p.device()});
+  if (p.is_cuda()) {
+    // The kernel reads the gradient in double, as item() does on the CPU, without a sync.
+    const Tensor grad64 = grad.to(DType::f64).contiguous();
+    HS_CUDA_CALL(op, cuda::cross_entropy_backward(p.dtype(), rows, classes, grad64.data<double>(),
+                                                  p.data_ptr(), labels.data<std::int64_t>(),
+                                                  labels.stride(0), on_label, everywhere,
+                                                  dlogits.data_ptr()));
+    return dlogits;
+  }
+  const double scale = grad.item() / rows;
   const LabelRef label(labels);
-  Tensor dlogits = empty(p.shape(), {p.dtype()});
   dispatch_floating(p.dtype(), [&](auto tag) {
     using T = decltype(tag);
     const T* src = p.data<T>();
     T* dst = dlogits.data<T>();
     const T s = static_cast<T>(scale), off = static_cast<T>(everywhere);
+    const T label_share = static_cast<T>(on_label * scale);
 #pragma omp parallel for if (p.numel() > kParallelWork)
-    for (std::int64_t n = 0; n < rows; ++n) {
+    for (std::int64_t n = 0; n < rows; ++n)
       for (std::int64_t k = 0; k < classes; ++k)
-        dst[n * classes + k] = (src[n * classes + k] - off) * s;
-      dst[n * classes + label[n]] -= static_cast<T>(on_label * scale);
-    }
+        dst[n * classes + k] =
+            cross_entropy_grad(src[n * classes + k], k == label[n], s, off, label_share);
   });
   return dlogits;
 }

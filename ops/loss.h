@@ -1,7 +1,7 @@
 #pragma once
 // Classification losses and metrics on raw tensors (no autograd): cross-entropy over
 // logits with a fused, numerically stable log-softmax, its backward, and top-k accuracy.
-// f32 and f64 logits on the CPU, i64 labels.
+// f32 and f64 logits on the CPU and CUDA, i64 labels on the logits' device.
 #include <cstdint>
 #include <vector>
 

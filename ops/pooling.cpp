@@ -44,15 +44,9 @@ PoolGeometry make_geometry(const char* op, const Shape& in, Size2 kernel,
   return g;
 }
 
-void check_cpu(const char* op, const Tensor& t) {
-  HS_CHECK(t.is_cpu(), op, ": CUDA kernels are not yet implemented (tensor ", t.shape(), " on ",
-           t.device(), ")");
-}
-
 void check_input(const char* op, const Tensor& x) {
   detail::check_defined(op, x, "input");
   detail::check_floating(op, x);
-  check_cpu(op, x);
 }
 
 // x's planes as base + n * stride_n + c * stride_c + (h * W + w): channel slices and other
@@ -71,11 +65,18 @@ Planes as_planes(const Tensor& x) {
   return p;
 }
 
+#if HSNET_WITH_CUDA
+cuda::PlanesRef planes_ref(const Planes& p) { return {p.t.data_ptr(), p.stride_n, p.stride_c}; }
+
+cuda::PoolShape pool_shape(const PoolGeometry& g) {
+  return {g.batch, g.channels, g.in_h, g.in_w, g.out_h, g.out_w, g.h, g.w};
+}
+#endif
+
 // A gradient of shape `expected` made contiguous, after checking it matches the forward.
 Tensor checked_grad(const char* op, const Tensor& dy, const Shape& expected) {
   detail::check_defined(op, dy, "grad");
   detail::check_floating(op, dy);
-  check_cpu(op, dy);
   HS_CHECK(dy.shape() == expected, op, ": grad has shape ", dy.shape(), ", expected ", expected);
   return dy.contiguous();
 }
@@ -144,8 +145,14 @@ MaxPool2dForward max_pool2d_forward(const Tensor& x, Size2 kernel, std::optional
   check_input(op, x);
   const PoolGeometry g = make_geometry(op, x.shape(), kernel, stride, padding);
   const Planes in = as_planes(x);
-  MaxPool2dForward result{empty(g.output_shape(), {x.dtype()}),
-                          empty(g.output_shape(), {DType::i64})};
+  MaxPool2dForward result{empty(g.output_shape(), {x.dtype(), x.device()}),
+                          empty(g.output_shape(), {DType::i64, x.device()})};
+  if (x.is_cuda()) {
+    HS_CUDA_CALL(
+        op, cuda::max_pool2d_forward(x.dtype(), pool_shape(g), planes_ref(in), result.y.data_ptr(),
+                                     result.indices.data<std::int64_t>()));
+    return result;
+  }
   dispatch_floating(x.dtype(), [&](auto tag) {
     using T = decltype(tag);
     const T* src = in.t.data<T>();
@@ -166,8 +173,9 @@ Tensor max_pool2d_backward(const Tensor& dy, const Tensor& indices, const Shape&
   HS_CHECK(input_shape.size() == 4, op, ": expects a 4-D input shape, got ", input_shape);
   detail::check_defined(op, indices, "indices");
   HS_CHECK(indices.dtype() == DType::i64, op, ": indices must be i64, got ", indices.dtype());
-  check_cpu(op, indices);
   const Tensor grad = checked_grad(op, dy, indices.shape());
+  HS_CHECK(indices.device() == dy.device(), op, ": indices are on ", indices.device(),
+           " but grad is on ", dy.device());
   HS_CHECK(
       indices.dim() == 4 && indices.size(0) == input_shape[0] && indices.size(1) == input_shape[1],
       op, ": indices ", indices.shape(), " do not belong to input ", input_shape);
@@ -175,25 +183,33 @@ Tensor max_pool2d_backward(const Tensor& dy, const Tensor& indices, const Shape&
   const std::int64_t planes = input_shape[0] * input_shape[1];
   const std::int64_t in_plane = input_shape[2] * input_shape[3];
   const std::int64_t out_plane = idx.size(2) * idx.size(3);
-  Tensor dx = zeros(input_shape, {dy.dtype()});
   bool indices_in_range = true;
-  dispatch_floating(dy.dtype(), [&](auto tag) {
-    using T = decltype(tag);
-    const T* g = grad.data<T>();
-    const std::int64_t* where = idx.data<std::int64_t>();
-    T* out = dx.data<T>();
+  Tensor dx;
+  if (dy.is_cuda()) {
+    dx = empty(input_shape, {dy.dtype(), dy.device()});
+    HS_CUDA_CALL(op, indices_in_range = cuda::max_pool2d_backward(
+                         dy.dtype(), planes, in_plane, out_plane, grad.data_ptr(),
+                         idx.data<std::int64_t>(), dx.data_ptr()));
+  } else {
+    dx = zeros(input_shape, {dy.dtype()});
+    dispatch_floating(dy.dtype(), [&](auto tag) {
+      using T = decltype(tag);
+      const T* g = grad.data<T>();
+      const std::int64_t* where = idx.data<std::int64_t>();
+      T* out = dx.data<T>();
 #pragma omp parallel for if (dx.numel() > kParallelWork) reduction(&& : indices_in_range)
-    for (std::int64_t p = 0; p < planes; ++p) {
-      for (std::int64_t i = p * out_plane; i < (p + 1) * out_plane; ++i) {
-        const std::int64_t target = where[i];
-        if (target < 0 || target >= in_plane) {
-          indices_in_range = false;
-          continue;
+      for (std::int64_t p = 0; p < planes; ++p) {
+        for (std::int64_t i = p * out_plane; i < (p + 1) * out_plane; ++i) {
+          const std::int64_t target = where[i];
+          if (target < 0 || target >= in_plane) {
+            indices_in_range = false;
+            continue;
+          }
+          out[p * in_plane + target] += g[i];
         }
-        out[p * in_plane + target] += g[i];
       }
-    }
-  });
+    });
+  }
   HS_CHECK(indices_in_range, op, ": indices hold values outside [0, ", in_plane, ") for input ",
            input_shape);
   return dx;
@@ -205,7 +221,12 @@ Tensor avg_pool2d_forward(const Tensor& x, Size2 kernel, std::optional<Size2> st
   check_input(op, x);
   const PoolGeometry g = make_geometry(op, x.shape(), kernel, stride, padding);
   const Planes in = as_planes(x);
-  Tensor y = empty(g.output_shape(), {x.dtype()});
+  Tensor y = empty(g.output_shape(), {x.dtype(), x.device()});
+  if (x.is_cuda()) {
+    HS_CUDA_CALL(op, cuda::avg_pool2d_forward(x.dtype(), pool_shape(g), planes_ref(in),
+                                              count_include_pad, y.data_ptr()));
+    return y;
+  }
   dispatch_floating(x.dtype(), [&](auto tag) {
     using T = decltype(tag);
     const T* src = in.t.data<T>();
@@ -225,6 +246,12 @@ Tensor avg_pool2d_backward(const Tensor& dy, const Shape& input_shape, Size2 ker
   const char* op = "avg_pool2d_backward";
   const PoolGeometry g = make_geometry(op, input_shape, kernel, stride, padding);
   const Tensor grad = checked_grad(op, dy, g.output_shape());
+  if (dy.is_cuda()) {
+    Tensor dx = empty(input_shape, {dy.dtype(), dy.device()});
+    HS_CUDA_CALL(op, cuda::avg_pool2d_backward(dy.dtype(), pool_shape(g), grad.data_ptr(),
+                                               count_include_pad, dx.data_ptr()));
+    return dx;
+  }
   Tensor dx = zeros(input_shape, {dy.dtype()});
   dispatch_floating(dy.dtype(), [&](auto tag) {
     using T = decltype(tag);
@@ -248,7 +275,12 @@ Tensor global_avg_pool2d_forward(const Tensor& x) {
   const std::int64_t channels = x.size(1);
   const std::int64_t planes = x.size(0) * channels;
   const std::int64_t plane_size = x.size(2) * x.size(3);
-  Tensor y = empty({x.size(0), channels, 1, 1}, {x.dtype()});
+  Tensor y = empty({x.size(0), channels, 1, 1}, {x.dtype(), x.device()});
+  if (x.is_cuda()) {
+    HS_CUDA_CALL(op, cuda::global_avg_pool2d_forward(x.dtype(), x.size(0), channels, plane_size,
+                                                     planes_ref(in), y.data_ptr()));
+    return y;
+  }
   dispatch_floating(x.dtype(), [&](auto tag) {
     using T = decltype(tag);
     const T* src = in.t.data<T>();
@@ -270,7 +302,12 @@ Tensor global_avg_pool2d_backward(const Tensor& dy, const Shape& input_shape) {
   const Tensor grad = checked_grad(op, dy, {input_shape[0], input_shape[1], 1, 1});
   const std::int64_t planes = input_shape[0] * input_shape[1];
   const std::int64_t plane_size = input_shape[2] * input_shape[3];
-  Tensor dx = empty(input_shape, {dy.dtype()});
+  Tensor dx = empty(input_shape, {dy.dtype(), dy.device()});
+  if (dy.is_cuda()) {
+    HS_CUDA_CALL(op, cuda::global_avg_pool2d_backward(dy.dtype(), planes, plane_size,
+                                                      grad.data_ptr(), dx.data_ptr()));
+    return dx;
+  }
   dispatch_floating(dy.dtype(), [&](auto tag) {
     using T = decltype(tag);
     const T* src = grad.data<T>();

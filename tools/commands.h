@@ -16,5 +16,6 @@ Command add_bench(CLI::App& app);
 Command add_train(CLI::App& app);
 Command add_eval(CLI::App& app);
 Command add_predict(CLI::App& app);
+Command add_selftest(CLI::App& app);
 
 }  // namespace hs::tools

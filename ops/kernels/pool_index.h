@@ -1,7 +1,7 @@
 #pragma once
 // Pooling-window arithmetic along one spatial axis, shared by the CPU loops and the CUDA
-// kernels: output extent, and the input range one output cell covers once padding is
-// clipped away.
+// kernels: output extent, the input range one output cell covers once padding is clipped
+// away, and the output cells that cover one input cell.
 #include <cstdint>
 
 #include "core/host_device.h"
@@ -41,6 +41,25 @@ HS_HOST_DEVICE PoolWindow pool_window(std::int64_t out_index, std::int64_t in, P
   w.end = padded_end < in ? padded_end : in;
   w.padded_count = padded_end - start;
   return w;
+}
+
+// The output cells [first, last) whose windows contain input cell `in_index` (0 <= in_index
+// < in): the inverse of pool_window, for a backward written as a gather over the input.
+struct PoolCover {
+  std::int64_t first = 0;
+  std::int64_t last = 0;
+};
+
+HS_HOST_DEVICE PoolCover pool_cover(std::int64_t in_index, std::int64_t out, PoolAxis axis) {
+  // Window o spans [o * stride - pad, o * stride - pad + kernel); clipping to the input
+  // never removes an in-range cell.
+  const std::int64_t reach = in_index + axis.pad;
+  const std::int64_t below = reach - axis.kernel;  // windows must start above this
+  PoolCover c;
+  c.first = below < 0 ? 0 : below / axis.stride + 1;
+  c.last = reach / axis.stride + 1 < out ? reach / axis.stride + 1 : out;
+  if (c.first > c.last) c.first = c.last;
+  return c;
 }
 
 }  // namespace hs::ops

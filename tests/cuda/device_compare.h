@@ -1,6 +1,7 @@
 #pragma once
 // Helpers of the CUDA tests: seeded random inputs, and a check that a CUDA result equals
 // its CPU twin within a tolerance, element by element.
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <cstdint>
@@ -36,6 +37,18 @@ inline void require_close(const Tensor& gpu, const Tensor& cpu, double rtol, dou
 }
 
 inline void require_equal(const Tensor& gpu, const Tensor& cpu) { require_close(gpu, cpu, 0, 0); }
+
+// For results that are sums of many products (GEMMs, reductions), whose rounding error
+// scales with the tensor rather than with each element: every element within
+// tol * max(1, max |cpu|).
+inline void require_close_to_scale(const Tensor& gpu, const Tensor& cpu, double tol) {
+  double scale = 1.0;
+  for (const double v : cpu.to_vector<double>()) scale = std::max(scale, std::abs(v));
+  require_close(gpu, cpu, 0.0, tol * scale);
+}
+
+// The tolerance of require_close_to_scale for the dtype.
+inline double scale_tol_for(DType t) { return t == DType::f32 ? 1e-5 : 1e-12; }
 
 // Tolerances for comparing a CUDA result with the CPU's in the given dtype, for
 // computations whose rounding may differ in the last bits (transcendentals, sums).

@@ -161,6 +161,26 @@ TEST_CASE("pool_index: output sizes and clipped windows") {
   REQUIRE(inner.padded_count == 2);
 }
 
+TEST_CASE("pool_index: the windows covering an input cell are the inverse of pool_window") {
+  for (std::int64_t in = 1; in <= 9; ++in)
+    for (std::int64_t kernel = 1; kernel <= 4; ++kernel)
+      for (std::int64_t stride = 1; stride <= 3; ++stride)
+        for (std::int64_t pad = 0; pad <= kernel / 2; ++pad) {
+          const ops::PoolAxis axis{kernel, stride, pad};
+          const std::int64_t out = ops::pool_output_size(in, axis);
+          for (std::int64_t i = 0; i < in; ++i) {
+            INFO("in " << in << " kernel " << kernel << " stride " << stride << " pad " << pad
+                       << " cell " << i);
+            const ops::PoolCover cover = ops::pool_cover(i, out, axis);
+            REQUIRE(cover.first <= cover.last);
+            for (std::int64_t o = 0; o < out; ++o) {
+              const ops::PoolWindow w = ops::pool_window(o, in, axis);
+              REQUIRE((i >= w.begin && i < w.end) == (o >= cover.first && o < cover.last));
+            }
+          }
+        }
+}
+
 TEST_CASE("max_pool2d: forward, argmax and backward match naive loops") {
   Generator gen(201);
   for (const Config& cfg : configs()) {

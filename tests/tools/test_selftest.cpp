@@ -1,0 +1,113 @@
+// hsnet selftest's machinery with the CPU as the device under test: comparing the CPU with
+// itself it must find every result identical and report PASS; a perturbed device result
+// must turn every row and the verdict to FAIL; CUDA on a build or machine without a GPU is
+// an hs::Error; and the hsnet executable prints the verdict last and exits 0 or 1.
+#include <sys/wait.h>
+
+#include <catch2/catch.hpp>
+#include <cstdio>
+#include <cstdlib>
+#include <sstream>
+#include <string>
+
+#include "core/backend.h"
+#include "core/error.h"
+#include "tools/selftest.h"
+
+using namespace hs;
+using namespace hs::tools;
+
+namespace {
+
+SelftestOptions cpu_options(std::int64_t steps) {
+  SelftestOptions o;
+  o.device = Device::cpu();
+  o.train_steps = steps;
+  return o;
+}
+
+std::string last_line(const std::string& text) {
+  std::string t = text;
+  while (!t.empty() && t.back() == '\n') t.pop_back();
+  return t.substr(t.rfind('\n') + 1);
+}
+
+// Runs the hsnet executable with `args`; returns its exit status and standard output.
+std::pair<int, std::string> run_hsnet(const std::string& args) {
+  const char* exe = std::getenv("HSNET_EXE");
+  INFO("HSNET_EXE (set by meson test) must name the built hsnet executable");
+  REQUIRE(exe != nullptr);
+  FILE* pipe = ::popen((std::string(exe) + " " + args + " 2>&1").c_str(), "r");
+  REQUIRE(pipe != nullptr);
+  std::string out;
+  char buffer[4096];
+  while (const std::size_t n = std::fread(buffer, 1, sizeof buffer, pipe)) out.append(buffer, n);
+  const int status = ::pclose(pipe);
+  REQUIRE(WIFEXITED(status));
+  return {WEXITSTATUS(status), out};
+}
+
+}  // namespace
+
+TEST_CASE("selftest on the CPU finds every result identical and passes", "[tools][selftest]") {
+  const SelftestOptions o = cpu_options(3);
+  const SelftestReport r = run_selftest(o);
+  REQUIRE(r.ops.size() >= 40);
+  for (const SelftestCheck& c : r.ops) {
+    INFO(c.name);
+    CHECK(c.max_abs_err == 0.0);
+    CHECK(c.ok);
+  }
+  REQUIRE(r.steps.size() == 3);
+  for (const SelftestStep& s : r.steps) {
+    CHECK(s.device_loss == s.cpu_loss);
+    CHECK(s.cpu_loss > 0.5);  // a 10-class loss near log(10), not an empty number
+    CHECK(s.weights_ratio == 0.0);
+    CHECK(s.stats_ratio == 0.0);
+    CHECK(s.ok);
+  }
+  CHECK(r.steps.back().cpu_loss < r.steps.front().cpu_loss);  // it trains
+  REQUIRE(r.ok());
+  std::ostringstream out;
+  print_selftest(r, o, out);
+  CHECK(out.str().find("conv2d 3x3 backward weight") != std::string::npos);
+  CHECK(last_line(out.str()) == "selftest: PASS");
+}
+
+TEST_CASE("selftest fails every check when the device's results are perturbed",
+          "[tools][selftest]") {
+  SelftestOptions o = cpu_options(2);
+  o.perturbation = 1e-2;
+  const SelftestReport r = run_selftest(o);
+  for (const SelftestCheck& c : r.ops) {
+    INFO(c.name);
+    CHECK(c.max_abs_err == Approx(1e-2));
+    CHECK(!c.ok);
+  }
+  for (const SelftestStep& s : r.steps) CHECK(!s.ok);
+  REQUIRE(!r.ok());
+  std::ostringstream out;
+  print_selftest(r, o, out);
+  CHECK(last_line(out.str()) == "selftest: FAIL");
+}
+
+TEST_CASE("selftest on CUDA without a usable GPU is an error", "[tools][selftest]") {
+  if (cuda_available()) return;  // covered by running it: hsnet selftest --device cuda
+  SelftestOptions o = cpu_options(1);
+  o.device = Device::cuda();
+  REQUIRE_THROWS_AS(run_selftest(o), Error);
+  REQUIRE_THROWS_WITH(run_selftest(o), Catch::Contains("CUDA"));
+}
+
+TEST_CASE("hsnet selftest prints the verdict last and exits with it", "[tools][selftest]") {
+  const auto [status, out] = run_hsnet("selftest --device cpu --steps 2");
+  INFO(out);
+  CHECK(status == 0);
+  CHECK(last_line(out) == "selftest: PASS");
+  if (!cuda_available()) {
+    const auto [cuda_status, cuda_out] = run_hsnet("selftest --device cuda");
+    INFO(cuda_out);
+    CHECK(cuda_status == 2);
+    CHECK(cuda_out.find("error:") != std::string::npos);
+  }
+}
