@@ -3,6 +3,7 @@
 #include <sstream>
 
 #include "autograd/nn_functions.h"
+#include "ops/elementwise.h"
 
 namespace hs::nn {
 
@@ -24,10 +25,12 @@ BatchNorm2d::BatchNorm2d(std::int64_t num_features, double momentum, double eps,
 Variable BatchNorm2d::forward(const Variable& x) {
   const bool training = is_training();
   if (training) {
-    // A 0-d i64 counter on the CPU, like PyTorch's; kept on the host to avoid device syncs.
-    Tensor host = num_batches_tracked.to(Device::cpu());
-    host.data<std::int64_t>()[0] += 1;
-    if (!num_batches_tracked.is_cpu()) num_batches_tracked.copy_(host);
+    // A 0-d i64 counter, like PyTorch's. On a GPU it is incremented there: a round trip
+    // through the host would make every layer wait for the device on every step.
+    if (num_batches_tracked.is_cpu())
+      num_batches_tracked.data<std::int64_t>()[0] += 1;
+    else
+      num_batches_tracked.copy_(ops::binary(ops::BinaryOp::add, num_batches_tracked, 1.0));
   }
   auto fn = fuse_relu_ ? batch_norm_relu : batch_norm;
   return fn(x, weight, bias, running_mean, running_var, training, momentum_, eps_);

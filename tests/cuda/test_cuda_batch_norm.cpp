@@ -8,6 +8,7 @@
 #include "core/generator.h"
 #include "core/tensor.h"
 #include "device_compare.h"
+#include "nn/batch_norm.h"
 #include "ops/batch_norm.h"
 
 using namespace hs;
@@ -116,4 +117,18 @@ TEST_CASE("batch norm on CUDA rejects tensors on different devices", "[cuda]") {
   REQUIRE_THROWS_WITH(
       ops::batch_norm_backward(randn({2, 3, 4, 4}, gen), x, {}, f.save_mean, f.save_invstd, true),
       Catch::Contains("devices"));
+}
+
+TEST_CASE("BatchNorm2d on CUDA counts its training batches on the device", "[cuda]") {
+  nn::BatchNorm2d bn(3);
+  bn.to(kGpu);
+  Generator gen(7);
+  const Variable x(randn({4, 3, 5, 5}, gen).to(kGpu));
+  bn.forward(x);
+  bn.forward(x);
+  REQUIRE(bn.num_batches_tracked.is_cuda());
+  REQUIRE(bn.num_batches_tracked.to(Device::cpu()).data<std::int64_t>()[0] == 2);
+  bn.eval();
+  bn.forward(x);
+  REQUIRE(bn.num_batches_tracked.to(Device::cpu()).data<std::int64_t>()[0] == 2);
 }
