@@ -469,6 +469,39 @@ void backward_weight(const ConvDims& d, const Conv2dCpuPlan& plan, const Planes<
   }
 }
 
+// ---------------------------------------------------------------------------------------
+// Backward input of a stride-1 convolution as a forward convolution: dx = conv(dy, W'), W'
+// the kernel flipped in space with input and output channels swapped (per group), padding
+// dilation * (kernel - 1) - padding. It does the same GEMM work as columns-then-col2im, but
+// the GEMM writes dx itself instead of a kernel_h * kernel_w times larger column matrix that
+// must be zeroed and then scattered back: 1.1-1.7x faster on the 3x3 layers of bench/ops.
+// Its GEMM has one row per input channel of a group, so few input channels (a 3-channel
+// stem: 3 rows) keep the column-matrix way, which is 3x faster there.
+
+bool backward_input_as_forward(const ConvDims& d, const Conv2dParams& p) {
+  constexpr int64_t kMinGemmRows = 8;
+  return !d.pointwise() && d.in_c / d.groups >= kMinGemmRows && p.stride_h == 1 && p.stride_w == 1 &&
+         p.pad_h <= p.dil_h * (d.image.kernel_h - 1) && p.pad_w <= p.dil_w * (d.image.kernel_w - 1);
+}
+
+template <class T>
+Tensor flipped_transposed_kernel(const Tensor& w, const ConvDims& d) {
+  const int64_t kh = d.image.kernel_h, kw = d.image.kernel_w, taps = kh * kw;
+  const int64_t out_g = d.out_c_group, in_g = d.in_c / d.groups;
+  Tensor flipped = empty({d.in_c, out_g, kh, kw}, {w.dtype(), w.device()});
+  const Tensor wc = w.contiguous();
+  const T* src = wc.data<T>();
+  T* dst = flipped.data<T>();
+  for (int64_t g = 0; g < d.groups; ++g)
+    for (int64_t o = 0; o < out_g; ++o)
+      for (int64_t i = 0; i < in_g; ++i) {
+        const T* from = src + ((g * out_g + o) * in_g + i) * taps;
+        T* to = dst + ((g * in_g + i) * out_g + o) * taps;
+        for (int64_t t = 0; t < taps; ++t) to[t] = from[taps - 1 - t];
+      }
+  return flipped;
+}
+
 }  // namespace
 
 // ---------------------------------------------------------------------------------------
@@ -521,6 +554,14 @@ Tensor conv2d_backward_input(const Tensor& grad_out, const Tensor& w, const Shap
 #if HSNET_WITH_CUDA
   if (grad_out.is_cuda()) return detail::conv2d_backward_input_cuda(grad_out, w, x_shape, params);
 #endif
+  if (backward_input_as_forward(d, params)) {
+    const Tensor flipped = dispatch_floating(
+        w.dtype(), [&](auto tag) { return flipped_transposed_kernel<decltype(tag)>(w, d); });
+    Conv2dParams as_forward = params;
+    as_forward.pad_h = params.dil_h * (d.image.kernel_h - 1) - params.pad_h;
+    as_forward.pad_w = params.dil_w * (d.image.kernel_w - 1) - params.pad_w;
+    return conv2d_forward(grad_out, flipped, Tensor(), as_forward);
+  }
   const Conv2dCpuPlan plan = make_plan(d);
   Tensor dx = empty(x_shape, {w.dtype(), w.device()});
   dispatch_floating(w.dtype(), [&](auto tag) {
