@@ -362,8 +362,10 @@ TrainSummary Run::execute(bool resume) {
     save_checkpoint("last");
     if (best) save_checkpoint("best");
     write_reports();
-    summary.last_test_acc = ev.top1;
   }
+  // From the metrics, so that resuming a run that had already finished reports it too.
+  if (!progress_.metrics.empty())
+    summary.last_test_acc = progress_.metrics.back()["test_acc"].get<double>();
   summary.epochs_done = progress_.epoch;
   summary.best_test_acc = progress_.best_test_acc;
   return summary;

@@ -39,4 +39,12 @@ TEST_CASE("train: a small HS-ResNet overfits 64 images to >= 95% training accura
     REQUIRE(fs::exists(tmp / "run" / file));
   for (const auto& entry : fs::directory_iterator(tmp / "run"))
     REQUIRE(entry.path().filename().string().find(".tmp") == std::string::npos);
+
+  // Resuming the finished run trains nothing and reports what the run ended with.
+  const tools::TrainSummary again = tools::train(c, true);
+  REQUIRE(again.outcome == tools::TrainOutcome::finished);
+  REQUIRE(again.epochs_done == 20);
+  REQUIRE(again.last_test_acc == s.last_test_acc);
+  REQUIRE(again.best_test_acc == s.best_test_acc);
+  REQUIRE(read_metrics(tmp / "run").size() == 20);
 }
