@@ -1,11 +1,14 @@
-// Convolution benchmark: the conv layers of hs_resnet29_cifar (CIFAR 32x32, HS blocks with
-// s = 4 splits) at a given batch. For each layer it reports forward, backward-input and
-// backward-weight GFLOP/s and, measured in the same run, the GFLOP/s of plain cblas_sgemm
-// calls of the GEMM sizes the convolution uses (ops::conv2d_cpu_plan), so the ratio shows
-// what the lowering (im2col, col2im, copies) costs on top of BLAS. Medians of R rounds, each
-// round timing all four in turn.
+// Operator benchmark on the layer shapes of hs_resnet29_cifar (CIFAR 32x32, HS blocks with
+// s = 4 splits) at a given batch.
+// Convolutions: for each layer forward, backward-input and backward-weight GFLOP/s and,
+// measured in the same run, the GFLOP/s of plain cblas_sgemm calls of the GEMM sizes the
+// convolution uses (ops::conv2d_cpu_plan), so the ratio shows what the lowering (im2col,
+// col2im, copies) costs on top of BLAS.
+// Batch norm: training forward and backward, plain and fused with ReLU, in GB/s of the
+// tensors each must read and write once, next to a memcpy of the same tensor (read + write).
+// Medians of R rounds, each round timing a row's tasks in turn.
 //
-//   bench_ops [--threads N] [--batch B] [--repeats R]
+//   bench_ops [--threads N] [--batch B] [--repeats R] [--only conv|bn]
 #include <cblas.h>
 
 #include <algorithm>
@@ -20,6 +23,7 @@
 #include "core/generator.h"
 #include "core/tensor.h"
 #include "core/threads.h"
+#include "ops/batch_norm.h"
 #include "ops/conv2d.h"
 #include "ops/kernels/im2col_index.h"
 
@@ -121,20 +125,61 @@ class ReferenceSgemm {
   std::vector<float> a_, b_, c_;
 };
 
-int parse_int(int argc, char** argv, const char* flag, int fallback) {
+const char* parse_text(int argc, char** argv, const char* flag, const char* fallback) {
   for (int i = 1; i + 1 < argc; ++i)
-    if (std::strcmp(argv[i], flag) == 0) return std::atoi(argv[i + 1]);
+    if (std::strcmp(argv[i], flag) == 0) return argv[i + 1];
   return fallback;
 }
 
-}  // namespace
+int parse_int(int argc, char** argv, const char* flag, int fallback) {
+  const char* text = parse_text(argc, argv, flag, nullptr);
+  return text ? std::atoi(text) : fallback;
+}
 
-int main(int argc, char** argv) {
-  hs::reexec_with_passive_openmp_wait(argv);
-  const int threads = parse_int(argc, argv, "--threads", 0);
-  const int64_t batch = parse_int(argc, argv, "--batch", 128);
-  const int repeats = std::max(1, parse_int(argc, argv, "--repeats", 5));
-  hs::set_num_threads(threads);
+// The distinct batch-norm shapes of hs_resnet29_cifar: channels and size.
+struct BnLayer {
+  int64_t channels, size;
+};
+
+void bench_batch_norm(int64_t batch, int repeats) {
+  const BnLayer layers[] = {{16, 32}, {32, 32}, {64, 32}, {64, 16}, {128, 16},
+                            {128, 8}, {256, 8}};
+  std::printf("\nbatch_norm f32 (training), GB/s of the tensors read and written\n");
+  std::printf("%-16s %7s %7s %7s %7s %7s\n", "shape", "fwd", "fwd+relu", "bwd", "bwd+relu",
+              "memcpy");
+  hs::Generator gen(2);
+  for (const BnLayer& l : layers) {
+    const hs::Shape shape{batch, l.channels, l.size, l.size};
+    const hs::Tensor x = hs::randn(shape, gen, hs::DType::f32, 0.5, 2.0);
+    const hs::Tensor dy = hs::randn(shape, gen);
+    const hs::Tensor gamma = hs::randn({l.channels}, gen), beta = hs::randn({l.channels}, gen);
+    hs::Tensor rm = hs::zeros({l.channels}), rv = hs::ones({l.channels});
+    const hs::ops::BatchNormForward plain =
+        hs::ops::batch_norm_forward(x, gamma, beta, rm, rv, true);
+    const hs::ops::BatchNormForward fused =
+        hs::ops::batch_norm_relu_forward(x, gamma, beta, rm, rv, true);
+    hs::Tensor copy = hs::empty(shape);
+    const std::vector<double> t = interleaved_medians(
+        {[&] { hs::ops::batch_norm_forward(x, gamma, beta, rm, rv, true); },
+         [&] { hs::ops::batch_norm_relu_forward(x, gamma, beta, rm, rv, true); },
+         [&] { hs::ops::batch_norm_backward(dy, x, gamma, plain.save_mean, plain.save_invstd, true); },
+         [&] {
+           hs::ops::batch_norm_relu_backward(dy, fused.y, x, gamma, fused.save_mean,
+                                             fused.save_invstd, true);
+         },
+         [&] { copy.copy_(x); }},
+        repeats);
+    const double gb = static_cast<double>(x.numel()) * sizeof(float) * 1e-9;
+    char name[32];
+    std::snprintf(name, sizeof name, "%lldx%lldx%lld", static_cast<long long>(l.channels),
+                  static_cast<long long>(l.size), static_cast<long long>(l.size));
+    // fwd: read x, write y; bwd: read dy, x (and y), write dx; memcpy: read, write.
+    std::printf("%-16s %7.1f %7.1f %7.1f %7.1f %7.1f\n", name, 2 * gb / t[0], 2 * gb / t[1],
+                3 * gb / t[2], 4 * gb / t[3], 2 * gb / t[4]);
+  }
+}
+
+void bench_conv(int64_t batch, int repeats) {
   std::printf("conv2d f32, batch %lld, %d threads, median of %d\n", static_cast<long long>(batch),
               hs::num_threads(), repeats);
   std::printf("%-22s %-24s %-14s %7s %7s %7s %7s %6s %6s %6s\n", "layer", "shape (in->out)",
@@ -177,5 +222,18 @@ int main(int argc, char** argv) {
   std::printf(
       "gemm: M x N x K of each GEMM (N = images per GEMM * OH*OW); S: one chunk, BLAS "
       "threads\n");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  hs::choose_openmp_wait(argv);
+  const int threads = parse_int(argc, argv, "--threads", 0);
+  const int64_t batch = parse_int(argc, argv, "--batch", 128);
+  const int repeats = std::max(1, parse_int(argc, argv, "--repeats", 5));
+  const std::string only = parse_text(argc, argv, "--only", "");
+  hs::set_num_threads(threads);
+  if (only != "bn") bench_conv(batch, repeats);
+  if (only != "conv") bench_batch_norm(batch, repeats);
   return 0;
 }

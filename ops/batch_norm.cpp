@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <vector>
 
 #include "ops/batch_norm_cuda.h"
 #include "ops/dispatch.h"
@@ -74,6 +75,61 @@ void check_same_shape(const char* op, const Tensor& t, const char* what, const T
   detail::check_same_dtype_device(op, x, t);
 }
 
+// Sums run in T over kLanes independent partial sums (so the loop vectorises without a
+// serial dependency, f32 at full width) for at most kBlock elements at a time; block
+// results are then combined in double. A lane adds at most kBlock / kLanes = 256 values.
+constexpr std::int64_t kLanes = 16;
+constexpr std::int64_t kBlock = 4096;
+
+template <class T>
+T lane_total(const T (&acc)[kLanes]) {
+  T total = 0;
+  for (std::int64_t j = 0; j < kLanes; ++j) total += acc[j];
+  return total;
+}
+
+// Mean and sum of squared deviations from it of one block (len <= kBlock): the first pass
+// reads memory, the second re-reads the block from L1.
+template <class T>
+void block_moments(const T* x, std::int64_t len, double& mean, double& m2) {
+  T acc[kLanes] = {};
+  std::int64_t i = 0;
+  for (; i + kLanes <= len; i += kLanes)
+#pragma omp simd
+    for (std::int64_t j = 0; j < kLanes; ++j) acc[j] += x[i + j];
+  T sum = lane_total(acc);
+  for (; i < len; ++i) sum += x[i];
+  mean = static_cast<double>(sum) / static_cast<double>(len);
+  const T center = static_cast<T>(mean);
+  T sq[kLanes] = {};
+  for (i = 0; i + kLanes <= len; i += kLanes)
+#pragma omp simd
+    for (std::int64_t j = 0; j < kLanes; ++j) {
+      const T d = x[i + j] - center;
+      sq[j] += d * d;
+    }
+  T squares = lane_total(sq);
+  for (; i < len; ++i) squares += (x[i] - center) * (x[i] - center);
+  m2 = squares;
+}
+
+// Count, mean and sum of squared deviations of a growing set of values, merged block by
+// block (Chan et al.'s pairwise update): no cancellation however large the mean, and one
+// pass over memory.
+struct Moments {
+  double count = 0, mean = 0, m2 = 0;
+  void merge(double n, double block_mean, double block_m2) {
+    const double total = count + n, delta = block_mean - mean;
+    mean += delta * n / total;
+    m2 += block_m2 + delta * delta * count * n / total;
+    count = total;
+  }
+};
+
+// Both kernels walk the tensor as rows — one channel of one image, `inner` values — in
+// memory order, so each pass streams through memory and splits evenly over threads whatever
+// the channel count. Per-row results are combined per channel in batch order afterwards, so
+// the statistics do not depend on the thread count.
 template <class T, bool Relu>
 void forward_kernel(const ChannelLayout& in, const Tensor& gamma_t, const Tensor& beta_t,
                     const Tensor& mean_t, const Tensor& var_t, bool training, double momentum,
@@ -82,51 +138,65 @@ void forward_kernel(const ChannelLayout& in, const Tensor& gamma_t, const Tensor
   T* dst = out.y.data<T>();
   const ChannelParam<T> gamma(gamma_t), beta(beta_t), running_mean(mean_t), running_var(var_t);
   const ChannelParam<T> save_mean(out.save_mean), save_invstd(out.save_invstd);
-  const double count = static_cast<double>(in.batch * in.inner);
-#pragma omp parallel for if (in.batch * in.channels * in.inner > kParallelWork)
-  for (std::int64_t c = 0; c < in.channels; ++c) {
-    double mean, var;
-    if (training) {
-      double sum = 0;
-      for (std::int64_t n = 0; n < in.batch; ++n) {
-        const T* row = src + n * in.stride_n + c * in.stride_c;
-#pragma omp simd reduction(+ : sum)
-        for (std::int64_t i = 0; i < in.inner; ++i) sum += row[i];
+  const std::int64_t channels = in.channels, inner = in.inner, rows = in.batch * channels;
+  const bool parallel = rows * inner > kParallelWork;
+  const auto row_ptr = [&](std::int64_t r) {
+    return src + (r / channels) * in.stride_n + (r % channels) * in.stride_c;
+  };
+  const double count = static_cast<double>(in.batch * inner);
+  std::vector<double> mean(channels), var(channels);
+  if (training) {
+    std::vector<double> row_mean(rows), row_m2(rows);
+#pragma omp parallel for if (parallel) schedule(static)
+    for (std::int64_t r = 0; r < rows; ++r) {
+      const T* row = row_ptr(r);
+      Moments m;
+      for (std::int64_t start = 0; start < inner; start += kBlock) {
+        const std::int64_t len = std::min(kBlock, inner - start);
+        double block_mean, block_m2;
+        block_moments(row + start, len, block_mean, block_m2);
+        m.merge(static_cast<double>(len), block_mean, block_m2);
       }
-      mean = sum / count;
-      double squares = 0;
-      for (std::int64_t n = 0; n < in.batch; ++n) {
-        const T* row = src + n * in.stride_n + c * in.stride_c;
-#pragma omp simd reduction(+ : squares)
-        for (std::int64_t i = 0; i < in.inner; ++i) {
-          const double d = row[i] - mean;
-          squares += d * d;
-        }
-      }
-      var = squares / count;
-      if (running_mean.data)
-        running_mean[c] = static_cast<T>((1 - momentum) * running_mean[c] + momentum * mean);
-      if (running_var.data)
-        running_var[c] =
-            static_cast<T>((1 - momentum) * running_var[c] + momentum * var * count / (count - 1));
-    } else {
-      mean = running_mean[c];
-      var = running_var[c];
+      row_mean[r] = m.mean;
+      row_m2[r] = m.m2;
     }
-    const double invstd = 1.0 / std::sqrt(var + eps);
-    save_mean[c] = static_cast<T>(mean);
+    for (std::int64_t c = 0; c < channels; ++c) {
+      Moments m;
+      for (std::int64_t n = 0; n < in.batch; ++n)
+        m.merge(static_cast<double>(inner), row_mean[n * channels + c], row_m2[n * channels + c]);
+      mean[c] = m.mean;
+      var[c] = m.m2 / count;
+      if (running_mean.data)
+        running_mean[c] = static_cast<T>((1 - momentum) * running_mean[c] + momentum * mean[c]);
+      if (running_var.data)
+        running_var[c] = static_cast<T>((1 - momentum) * running_var[c] +
+                                        momentum * var[c] * count / (count - 1));
+    }
+  } else {
+    for (std::int64_t c = 0; c < channels; ++c) {
+      mean[c] = running_mean[c];
+      var[c] = running_var[c];
+    }
+  }
+  // y = (x − mean)·scale + shift per channel.
+  std::vector<T> center(channels), scale(channels), shift(channels);
+  for (std::int64_t c = 0; c < channels; ++c) {
+    const double invstd = 1.0 / std::sqrt(var[c] + eps);
+    save_mean[c] = center[c] = static_cast<T>(mean[c]);
     save_invstd[c] = static_cast<T>(invstd);
-    const T center = static_cast<T>(mean);
-    const T scale = static_cast<T>(invstd * gamma.get(c, T(1)));
-    const T shift = beta.get(c, T(0));
-    for (std::int64_t n = 0; n < in.batch; ++n) {
-      const T* row = src + n * in.stride_n + c * in.stride_c;
-      T* out_row = dst + (n * in.channels + c) * in.inner;
+    scale[c] = static_cast<T>(invstd * gamma.get(c, T(1)));
+    shift[c] = beta.get(c, T(0));
+  }
+#pragma omp parallel for if (parallel) schedule(static)
+  for (std::int64_t r = 0; r < rows; ++r) {
+    const T* row = row_ptr(r);
+    T* out_row = dst + r * inner;
+    const std::int64_t c = r % channels;
+    const T center_c = center[c], scale_c = scale[c], shift_c = shift[c];
 #pragma omp simd
-      for (std::int64_t i = 0; i < in.inner; ++i) {
-        const T v = (row[i] - center) * scale + shift;
-        out_row[i] = Relu && v < T(0) ? T(0) : v;
-      }
+    for (std::int64_t i = 0; i < inner; ++i) {
+      const T v = (row[i] - center_c) * scale_c + shift_c;
+      out_row[i] = Relu && v < T(0) ? T(0) : v;
     }
   }
 }
@@ -169,36 +239,38 @@ BatchNormForward forward_impl(const char* op, bool relu, const Tensor& x, const 
   return out;
 }
 
-// Adds Σ dy and Σ dy·(x − mean) over one row to the sums.
-template <class T>
-void sum_row(const T* dy, const T* x, std::int64_t len, T mean, double& sum_dy,
+// Adds Σ g and Σ g·(x − mean) over one row to the sums, where g is dy, masked by y > 0
+// when Relu (both loaded before the select, which keeps the loop vectorised).
+template <class T, bool Relu>
+void sum_row(const T* dy, const T* y, const T* x, std::int64_t len, T mean, double& sum_dy,
              double& sum_dy_centered) {
-  double s = 0, sc = 0;
-#pragma omp simd reduction(+ : s, sc)
-  for (std::int64_t i = 0; i < len; ++i) {
-    s += dy[i];
-    sc += static_cast<double>(dy[i]) * (x[i] - mean);
-  }
-  sum_dy += s;
-  sum_dy_centered += sc;
-}
-
-// As sum_row with dy masked by y > 0. The masked values go through a small buffer: GCC does
-// not vectorise a select that feeds a double sum, and the branch it emits instead
-// mispredicts on every other element.
-template <class T>
-void sum_masked_row(const T* dy, const T* y, const T* x, std::int64_t len, T mean, double& sum_dy,
-                    double& sum_dy_centered) {
-  constexpr std::int64_t kChunk = 256;
-  T masked[kChunk];
-  for (std::int64_t start = 0; start < len; start += kChunk) {
-    const std::int64_t n = std::min(kChunk, len - start);
+  for (std::int64_t start = 0; start < len; start += kBlock) {
+    const std::int64_t end = std::min(len, start + kBlock);
+    T s[kLanes] = {}, sc[kLanes] = {};
+    std::int64_t i = start;
+    const auto grad = [&](std::int64_t k) {
+      T g = dy[k];
+      if constexpr (Relu) {
+        const T y_k = y[k];
+        g = y_k > T(0) ? g : T(0);
+      }
+      return g;
+    };
+    for (; i + kLanes <= end; i += kLanes)
 #pragma omp simd
-    for (std::int64_t i = 0; i < n; ++i) {
-      const T g = dy[start + i], y_i = y[start + i];
-      masked[i] = y_i > T(0) ? g : T(0);
+      for (std::int64_t j = 0; j < kLanes; ++j) {
+        const T g = grad(i + j);
+        s[j] += g;
+        sc[j] += g * (x[i + j] - mean);
+      }
+    T tail_s = 0, tail_sc = 0;
+    for (; i < end; ++i) {
+      const T g = grad(i);
+      tail_s += g;
+      tail_sc += g * (x[i] - mean);
     }
-    sum_row(masked, x + start, n, mean, sum_dy, sum_dy_centered);
+    sum_dy += static_cast<double>(lane_total(s) + tail_s);
+    sum_dy_centered += static_cast<double>(lane_total(sc) + tail_sc);
   }
 }
 
@@ -228,35 +300,45 @@ void backward_kernel(const ChannelLayout& grad, const ChannelLayout& in, const C
   T* dx = result.dx.data<T>();
   const ChannelParam<T> gamma(gamma_t), save_mean(mean_t), save_invstd(invstd_t);
   const ChannelParam<T> dgamma(result.dgamma), dbeta(result.dbeta);
-  const double count = static_cast<double>(in.batch * in.inner);
-#pragma omp parallel for if (in.batch * in.channels * in.inner > kParallelWork)
-  for (std::int64_t c = 0; c < in.channels; ++c) {
-    const T mean = save_mean[c];
-    const double invstd = save_invstd[c];
+  const std::int64_t channels = in.channels, inner = in.inner, rows = in.batch * channels;
+  const bool parallel = rows * inner > kParallelWork;
+  // Row r of a layout: image r / channels, channel r % channels.
+  const auto row_of = [channels](const T* base, const ChannelLayout& l, std::int64_t r) {
+    return base + (r / channels) * l.stride_n + (r % channels) * l.stride_c;
+  };
+  const double count = static_cast<double>(in.batch * inner);
+  std::vector<double> row_dy(rows), row_dy_centered(rows);
+#pragma omp parallel for if (parallel) schedule(static)
+  for (std::int64_t r = 0; r < rows; ++r) {
+    double s = 0, sc = 0;
+    sum_row<T, Relu>(row_of(dy, grad, r), Relu ? row_of(y, out, r) : nullptr, row_of(x, in, r),
+                     inner, save_mean[r % channels], s, sc);
+    row_dy[r] = s;
+    row_dy_centered[r] = sc;
+  }
+  // dx = dy_scale·g − dy_shift − (x − mean)·xc_scale per channel.
+  std::vector<T> dy_scale(channels), dy_shift(channels), xc_scale(channels);
+  for (std::int64_t c = 0; c < channels; ++c) {
     double sum_dy = 0, sum_dy_centered = 0;
     for (std::int64_t n = 0; n < in.batch; ++n) {
-      const T* dy_row = dy + n * grad.stride_n + c * grad.stride_c;
-      const T* x_row = x + n * in.stride_n + c * in.stride_c;
-      const T* y_row = Relu ? y + n * out.stride_n + c * out.stride_c : nullptr;
-      if constexpr (Relu)
-        sum_masked_row(dy_row, y_row, x_row, in.inner, mean, sum_dy, sum_dy_centered);
-      else
-        sum_row(dy_row, x_row, in.inner, mean, sum_dy, sum_dy_centered);
+      sum_dy += row_dy[n * channels + c];
+      sum_dy_centered += row_dy_centered[n * channels + c];
     }
+    const double invstd = save_invstd[c];
     const double sum_dy_xhat = sum_dy_centered * invstd;
     dgamma[c] = static_cast<T>(sum_dy_xhat);
     dbeta[c] = static_cast<T>(sum_dy);
     const double k = gamma.get(c, T(1)) * invstd;
-    const T dy_scale = static_cast<T>(k);
-    const T dy_shift = training ? static_cast<T>(k * sum_dy / count) : T(0);
-    const T xc_scale = training ? static_cast<T>(k * invstd * sum_dy_xhat / count) : T(0);
-    for (std::int64_t n = 0; n < in.batch; ++n) {
-      const T* dy_row = dy + n * grad.stride_n + c * grad.stride_c;
-      const T* x_row = x + n * in.stride_n + c * in.stride_c;
-      const T* y_row = Relu ? y + n * out.stride_n + c * out.stride_c : nullptr;
-      grad_input_row<T, Relu>(dy_row, y_row, x_row, dx + (n * in.channels + c) * in.inner, in.inner,
-                              mean, dy_scale, dy_shift, xc_scale);
-    }
+    dy_scale[c] = static_cast<T>(k);
+    dy_shift[c] = training ? static_cast<T>(k * sum_dy / count) : T(0);
+    xc_scale[c] = training ? static_cast<T>(k * invstd * sum_dy_xhat / count) : T(0);
+  }
+#pragma omp parallel for if (parallel) schedule(static)
+  for (std::int64_t r = 0; r < rows; ++r) {
+    const std::int64_t c = r % channels;
+    grad_input_row<T, Relu>(row_of(dy, grad, r), Relu ? row_of(y, out, r) : nullptr,
+                            row_of(x, in, r), dx + r * inner, inner, save_mean[c], dy_scale[c],
+                            dy_shift[c], xc_scale[c]);
   }
 }
 

@@ -1,6 +1,7 @@
 // Batch norm and fused BN + ReLU: hand-computed values on a tiny tensor (train, eval,
 // running statistics), forward and backward against naive f64 loops on odd shapes, batch 1,
-// 2-D inputs and non-contiguous views, f32 against f64, and every argument error.
+// 2-D inputs and non-contiguous views, f32 against f64 (also with a large mean and rows
+// longer than a summation block), independence of the thread count, and every argument error.
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <limits>
@@ -8,6 +9,7 @@
 
 #include "ops/op_test_util.h"
 #include "ops/batch_norm.h"
+#include "core/threads.h"
 
 using namespace hs;
 using hs::test::require_values;
@@ -291,6 +293,51 @@ TEST_CASE("batch_norm: f32 agrees with f64") {
   require_values(g32.dx, g64.dx.to_vector<double>(), 1e-4);
   require_values(g32.dgamma, g64.dgamma.to_vector<double>(), 1e-4);
   require_values(g32.dbeta, g64.dbeta.to_vector<double>(), 1e-4);
+}
+
+TEST_CASE("batch_norm: f32 statistics stay accurate with a large mean and long rows") {
+  // Mean 1000, std 1: a one-pass Σx² − (Σx)²/n in f32 would lose the variance entirely.
+  // 70x70 rows are longer than one summation block, so blocks are merged within a row too.
+  // (Without ReLU: the f32 rounding of the mean, 3e-5 here, may flip a ReLU mask.)
+  Generator gen(106);
+  const Tensor x = randn64({3, 2, 70, 70}, gen, 1000.0, 1.0);
+  const Tensor x32 = x.to(DType::f32);
+  const Tensor dy = randn64(x.shape(), gen);
+  const ops::BatchNormForward f64 =
+      ops::batch_norm_forward(x, Tensor(), Tensor(), Tensor(), Tensor(), true);
+  const ops::BatchNormForward f32 =
+      ops::batch_norm_forward(x32, Tensor(), Tensor(), Tensor(), Tensor(), true);
+  require_values(f32.save_mean, f64.save_mean.to_vector<double>(), 1e-6);
+  require_values(f32.save_invstd, f64.save_invstd.to_vector<double>(), 1e-5);
+  require_values(f32.y, f64.y.to_vector<double>(), 2e-4);
+  const ops::BatchNormGrads g64 =
+      ops::batch_norm_backward(dy, x, Tensor(), f64.save_mean, f64.save_invstd, true);
+  const ops::BatchNormGrads g32 = ops::batch_norm_backward(dy.to(DType::f32), x32, Tensor(),
+                                                           f32.save_mean, f32.save_invstd, true);
+  require_values(g32.dbeta, g64.dbeta.to_vector<double>(), 1e-5);
+  require_values(g32.dgamma, g64.dgamma.to_vector<double>(), 1e-3);
+  require_values(g32.dx, g64.dx.to_vector<double>(), 2e-4);
+}
+
+TEST_CASE("batch_norm: results do not depend on the thread count") {
+  Generator gen(107);
+  const Tensor x = randn({16, 24, 12, 12}, gen, DType::f32, 0.3, 2.0);
+  const Tensor dy = randn(x.shape(), gen);
+  const Tensor gamma = randn({24}, gen), beta = randn({24}, gen);
+  auto run = [&](int threads) {
+    set_num_threads(threads);
+    Tensor rm = zeros({24}), rv = ones({24});
+    const ops::BatchNormForward f = ops::batch_norm_relu_forward(x, gamma, beta, rm, rv, true);
+    const ops::BatchNormGrads g =
+        ops::batch_norm_relu_backward(dy, f.y, x, gamma, f.save_mean, f.save_invstd, true);
+    set_num_threads(0);
+    return std::vector<std::vector<double>>{f.y.to_vector<double>(), rm.to_vector<double>(),
+                                            rv.to_vector<double>(), g.dx.to_vector<double>(),
+                                            g.dgamma.to_vector<double>()};
+  };
+  const auto one = run(1), two = run(2), three = run(3);
+  REQUIRE(one == two);
+  REQUIRE(one == three);
 }
 
 TEST_CASE("batch_norm: argument errors name the operation and the sizes") {
