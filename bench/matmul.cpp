@@ -53,7 +53,7 @@ double median(std::vector<double> v) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  hs::reexec_with_passive_openmp_wait(argv);
+  hs::choose_openmp_wait(argv);
   const int threads = parse_positive(argc, argv, "--threads", hs::num_threads());
   const int n = parse_positive(argc, argv, "--size", 1024);
   const int rounds = parse_positive(argc, argv, "--rounds", 7);

@@ -26,7 +26,7 @@
 using namespace hs;
 
 int main(int argc, char** argv) {
-  reexec_with_passive_openmp_wait(argv);  // idle OpenMP threads sleep instead of spinning
+  choose_openmp_wait(argv);  // idle OpenMP threads spin only while the machine is quiet
   std::int64_t epochs = 1, limit = 25600;
   try {
     if (argc > 1) epochs = std::stoll(argv[1]);

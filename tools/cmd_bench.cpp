@@ -90,8 +90,8 @@ Command add_bench(CLI::App& app) {
     }
     std::sort(ms.begin(), ms.end());
     const double median = ms[ms.size() / 2];
-    std::printf("steps: min %.1f ms, median %.1f ms, max %.1f ms (threads %d)\n", ms.front(), median,
-                ms.back(), num_threads());
+    std::printf("steps: min %.1f ms, median %.1f ms, max %.1f ms (threads %d, OpenMP wait: %s)\n",
+                ms.front(), median, ms.back(), num_threads(), openmp_wait_description());
     std::printf("bench: model=%s mode=%s batch=%lld img_per_s=%.2f ms_per_step=%.2f peak_rss_mb=%.1f\n",
                 a->model.model.c_str(), a->mode.c_str(), static_cast<long long>(a->batch),
                 a->batch * 1000.0 / median, median, peak_rss_mb());

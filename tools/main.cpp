@@ -7,7 +7,7 @@
 #include "tools/commands.h"
 
 int main(int argc, char** argv) {
-  hs::reexec_with_passive_openmp_wait(argv);
+  hs::choose_openmp_wait(argv);
   CLI::App app{"hsnet: train, evaluate and inspect Hierarchical-Split networks"};
   app.require_subcommand(1);
   std::map<CLI::App*, hs::tools::Command> commands;

@@ -2,20 +2,20 @@
 // itself it must find every result identical and report PASS; a perturbed device result
 // must turn every row and the verdict to FAIL; CUDA on a build or machine without a GPU is
 // an hs::Error; and the hsnet executable prints the verdict last and exits 0 or 1.
-#include <sys/wait.h>
-
 #include <catch2/catch.hpp>
 #include <cstdio>
 #include <cstdlib>
 #include <sstream>
 #include <string>
 
+#include "cli_test_util.h"
 #include "core/backend.h"
 #include "core/error.h"
 #include "tools/selftest.h"
 
 using namespace hs;
 using namespace hs::tools;
+using hs::test::run_hsnet;
 
 namespace {
 
@@ -30,21 +30,6 @@ std::string last_line(const std::string& text) {
   std::string t = text;
   while (!t.empty() && t.back() == '\n') t.pop_back();
   return t.substr(t.rfind('\n') + 1);
-}
-
-// Runs the hsnet executable with `args`; returns its exit status and standard output.
-std::pair<int, std::string> run_hsnet(const std::string& args) {
-  const char* exe = std::getenv("HSNET_EXE");
-  INFO("HSNET_EXE (set by meson test) must name the built hsnet executable");
-  REQUIRE(exe != nullptr);
-  FILE* pipe = ::popen((std::string(exe) + " " + args + " 2>&1").c_str(), "r");
-  REQUIRE(pipe != nullptr);
-  std::string out;
-  char buffer[4096];
-  while (const std::size_t n = std::fread(buffer, 1, sizeof buffer, pipe)) out.append(buffer, n);
-  const int status = ::pclose(pipe);
-  REQUIRE(WIFEXITED(status));
-  return {WEXITSTATUS(status), out};
 }
 
 }  // namespace

@@ -1,0 +1,56 @@
+// hsnet bench end to end on a tiny model: the report lines compare.py parses, and the
+// OpenMP wait choice made at start-up — the user's settings are kept as given, and without
+// them hsnet re-executes itself with a wait policy of its own (never libgomp's default).
+#include <catch2/catch.hpp>
+#include <regex>
+#include <string>
+
+#include "cli_test_util.h"
+
+using hs::test::run_hsnet;
+
+namespace {
+
+const std::string kTinyBench =
+    "bench --model resnet20_cifar --batch 2 --size 8 --steps 1 --warmup 0 --threads 1";
+
+std::string wait_of(const std::string& out) {
+  std::smatch m;
+  REQUIRE(std::regex_search(out, m, std::regex(R"(OpenMP wait: ([^\n]*)\)\n)")));
+  return m[1];
+}
+
+}  // namespace
+
+TEST_CASE("hsnet bench prints its timings and the parseable summary line", "[tools][bench]") {
+  const auto [status, out] = run_hsnet(kTinyBench);
+  INFO(out);
+  REQUIRE(status == 0);
+  REQUIRE(std::regex_search(
+      out, std::regex(R"(bench: model=resnet20_cifar mode=train batch=2 img_per_s=[0-9.]+ )"
+                      R"(ms_per_step=[0-9.]+ peak_rss_mb=[0-9.]+\n)")));
+}
+
+TEST_CASE("hsnet keeps the user's OpenMP wait settings", "[tools][bench]") {
+  {
+    const auto [status, out] = run_hsnet(kTinyBench, "env -u GOMP_SPINCOUNT OMP_WAIT_POLICY=active");
+    INFO(out);
+    REQUIRE(status == 0);
+    REQUIRE(wait_of(out) == "OMP_WAIT_POLICY=active");
+  }
+  {
+    const auto [status, out] = run_hsnet(kTinyBench, "env -u OMP_WAIT_POLICY GOMP_SPINCOUNT=5");
+    INFO(out);
+    REQUIRE(status == 0);
+    REQUIRE(wait_of(out) == "spin 5, then sleep");
+  }
+}
+
+TEST_CASE("without settings hsnet chooses brief spinning or sleeping", "[tools][bench]") {
+  const auto [status, out] = run_hsnet(kTinyBench, "env -u OMP_WAIT_POLICY -u GOMP_SPINCOUNT");
+  INFO(out);
+  REQUIRE(status == 0);
+  const std::string wait = wait_of(out);
+  // Which one depends on how busy the machine is at start-up.
+  REQUIRE((wait == "spin 100000, then sleep" || wait == "sleep (passive)"));
+}
