@@ -9,6 +9,7 @@
 // Medians of R rounds, each round timing a row's tasks in turn.
 //
 //   bench_ops [--threads N] [--batch B] [--repeats R] [--only conv|bn]
+//             [--conv-algorithm auto|gemm|direct]
 #include <cblas.h>
 
 #include <algorithm>
@@ -213,7 +214,7 @@ void bench_conv(int64_t batch, int repeats) {
                   static_cast<long long>(l.out_c), static_cast<long long>(l.stride));
     std::snprintf(gemm, sizeof gemm, "%lldx%lldx%lld%s", static_cast<long long>(plan.gemm_m),
                   static_cast<long long>(plan.gemm_n), static_cast<long long>(plan.gemm_k),
-                  plan.chunks_in_parallel ? "" : " S");
+                  plan.direct_f32 ? " D" : plan.chunks_in_parallel ? "" : " S");
     const double gf = flops * 1e-9;
     std::printf("%-22s %-24s %-14s %7.1f %7.1f %7.1f %7.1f %6.2f %6.2f %6.2f\n", l.name.c_str(),
                 shape, gemm, gf / fwd, gf / bwd_in, gf / bwd_w, gf / sgemm, sgemm / fwd,
@@ -221,7 +222,7 @@ void bench_conv(int64_t batch, int repeats) {
   }
   std::printf(
       "gemm: M x N x K of each GEMM (N = images per GEMM * OH*OW); S: one chunk, BLAS "
-      "threads\n");
+      "threads; D: the forward runs the direct kernel\n");
 }
 
 }  // namespace
@@ -232,7 +233,11 @@ int main(int argc, char** argv) {
   const int64_t batch = parse_int(argc, argv, "--batch", 128);
   const int repeats = std::max(1, parse_int(argc, argv, "--repeats", 5));
   const std::string only = parse_text(argc, argv, "--only", "");
+  const std::string algorithm = parse_text(argc, argv, "--conv-algorithm", "auto");
   hs::set_num_threads(threads);
+  if (algorithm == "gemm") hs::ops::set_conv2d_cpu_algorithm(hs::ops::Conv2dCpuAlgorithm::gemm);
+  if (algorithm == "direct")
+    hs::ops::set_conv2d_cpu_algorithm(hs::ops::Conv2dCpuAlgorithm::direct);
   if (only != "bn") bench_conv(batch, repeats);
   if (only != "conv") bench_batch_norm(batch, repeats);
   return 0;

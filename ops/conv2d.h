@@ -1,7 +1,10 @@
 #pragma once
 // 2-D convolution (cross-correlation, as in PyTorch) on NCHW tensors, forward and the three
 // backward functions, without autograd. f32 and f64. The CPU path lowers the convolution to
-// GEMMs (im2col + BLAS; a 1x1, stride-1, unpadded convolution is a GEMM on the input itself).
+// GEMMs (im2col + BLAS; a 1x1, stride-1, unpadded convolution is a GEMM on the input itself),
+// except f32 stride-1 convolutions with few output channels on CPUs with AVX2 and FMA, which
+// run a direct kernel (ops/conv2d_direct.h); the stride-1 backward input is such a forward
+// convolution too.
 // Its column matrices live in per-thread scratch buffers that grow to the largest size a
 // thread has needed and are reused by later calls (held until the thread exits), so a
 // training loop does not allocate them again at every step.
@@ -50,6 +53,7 @@ Tensor conv2d_backward_bias(const Tensor& grad_out);
 // few of them) as one chunk with multithreaded BLAS. Exposed so the benchmark can time
 // plain GEMMs of the same sizes and the tests can reach every branch.
 struct Conv2dCpuPlan {
+  bool direct_f32 = false;  // an f32 forward runs the direct kernel instead of the GEMMs
   bool chunks_in_parallel = true;
   std::int64_t images_per_gemm = 1;
   std::int64_t gemm_m = 0;  // output channels per group
@@ -61,5 +65,13 @@ struct Conv2dCpuPlan {
 // at the current hs::num_threads().
 Conv2dCpuPlan conv2d_cpu_plan(const Shape& x_shape, const Shape& w_shape,
                               const Conv2dParams& params);
+
+// Which CPU algorithm f32 forward convolutions use: the default picks the direct kernel where
+// it applies and is faster; `gemm` never uses it and `direct` uses it wherever it applies
+// (stride 1, dilation 1, one group, a kernel larger than 1x1, AVX2 and FMA). For tests and
+// benchmarks; the setting is global.
+enum class Conv2dCpuAlgorithm { automatic, gemm, direct };
+void set_conv2d_cpu_algorithm(Conv2dCpuAlgorithm algorithm);
+Conv2dCpuAlgorithm conv2d_cpu_algorithm();
 
 }  // namespace hs::ops

@@ -13,6 +13,7 @@
 #include "core/backend.h"
 #include "core/threads.h"
 #include "models/registry.h"
+#include "ops/conv2d.h"
 #include "nn/init.h"
 #include "tools/commands.h"
 #include "tools/model_args.h"
@@ -24,7 +25,7 @@ namespace {
 struct BenchArgs {
   ModelArgs model;
   std::int64_t batch = 128, steps = 10, warmup = 2, size = 0, threads = 0;
-  std::string mode = "train", device = "cpu";
+  std::string mode = "train", device = "cpu", conv_algorithm = "auto";
 };
 
 double peak_rss_mb() {
@@ -45,11 +46,21 @@ Command add_bench(CLI::App& app) {
   app.add_option("--size", a->size, "input height and width (default 32, ImageNet models 224)");
   app.add_option("--threads", a->threads, "CPU threads (default: all cores)");
   app.add_option("--device", a->device, "cpu | cuda")->capture_default_str();
+  app.add_option("--conv-algorithm", a->conv_algorithm,
+                 "f32 CPU convolutions: auto | gemm (im2col + BLAS only) | direct (wherever "
+                 "the direct kernel applies)")
+      ->capture_default_str();
   return [a]() {
     HS_CHECK(a->mode == "train" || a->mode == "infer", "bench: --mode must be train or infer, got '",
              a->mode, "'");
     HS_CHECK(a->batch >= 1 && a->steps >= 1 && a->warmup >= 0,
              "bench: --batch and --steps must be >= 1, --warmup >= 0");
+    HS_CHECK(a->conv_algorithm == "auto" || a->conv_algorithm == "gemm" ||
+                 a->conv_algorithm == "direct",
+             "bench: --conv-algorithm must be auto, gemm or direct, got '", a->conv_algorithm, "'");
+    ops::set_conv2d_cpu_algorithm(a->conv_algorithm == "gemm"     ? ops::Conv2dCpuAlgorithm::gemm
+                                  : a->conv_algorithm == "direct" ? ops::Conv2dCpuAlgorithm::direct
+                                                                  : ops::Conv2dCpuAlgorithm::automatic);
     set_num_threads(static_cast<int>(a->threads));
     const Device device = parse_device(a->device);
     const nlohmann::json options = a->model.options();

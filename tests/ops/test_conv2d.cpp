@@ -14,6 +14,7 @@
 #include "core/generator.h"
 #include "core/tensor.h"
 #include "core/threads.h"
+#include "ops/conv2d_direct.h"
 #include "ops/conv2d.h"
 #include "ops/kernels/im2col_index.h"
 
@@ -310,6 +311,70 @@ TEST_CASE("conv2d: f32 agrees with f64") {
                   1e-5);
     require_close(conv2d_backward_bias(f32(o.dy)), conv2d_backward_bias(o.dy).to_vector<double>(),
                   1e-5);
+  }
+}
+
+// Forces an f32 convolution algorithm for the scope of a test.
+struct CpuAlgorithm {
+  explicit CpuAlgorithm(Conv2dCpuAlgorithm a) { set_conv2d_cpu_algorithm(a); }
+  ~CpuAlgorithm() { set_conv2d_cpu_algorithm(Conv2dCpuAlgorithm::automatic); }
+};
+
+TEST_CASE("conv2d: the direct f32 kernel matches direct loops") {
+  TwoThreads threads;
+  CpuAlgorithm direct(Conv2dCpuAlgorithm::direct);
+  Generator gen(13);
+  const auto sym = [](int64_t pad) { return Conv2dParams::symmetric(1, pad); };
+  // Output channels 1-20 cover every block split (6s, 4 + 4, remainders 1-6); widths that
+  // are not multiples of 8 end in a masked tile; odd heights end in a single-row tile;
+  // kernels 5x5, 1x3, 3x1 and 2x2 with asymmetric padding; batch 1 and 3.
+  std::vector<ConvCase> cases;
+  for (int64_t out_c : {1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 13, 14, 20})
+    cases.push_back({3, 5, out_c, 9, 13, 3, 3, sym(1), out_c % 2 == 1});
+  cases.push_back({1, 8, 16, 32, 32, 3, 3, sym(1), true});
+  cases.push_back({3, 12, 12, 28, 28, 3, 3, sym(1), false});
+  cases.push_back({2, 3, 7, 8, 8, 5, 5, sym(2), true});
+  cases.push_back({2, 4, 6, 7, 11, 1, 3, Conv2dParams{1, 1, 0, 1, 1, 1, 1}, false});
+  cases.push_back({2, 4, 6, 11, 7, 3, 1, Conv2dParams{1, 1, 1, 0, 1, 1, 1}, true});
+  cases.push_back({2, 4, 9, 6, 10, 2, 2, sym(0), true});
+  cases.push_back({2, 9, 8, 10, 6, 3, 3, sym(0), false});
+  cases.push_back({2, 9, 8, 5, 4, 3, 3, sym(2), true});
+  for (const ConvCase& c : cases) {
+    INFO(c.str());
+    if (ops::detail::direct_conv_cpu_supported())
+      REQUIRE(conv2d_cpu_plan(c.x_shape(), c.w_shape(), c.params).direct_f32);
+    check_against_naive(c, make_operands(c, gen, DType::f32), 1e-5);
+  }
+  // An input that is a channel slice of a bigger tensor is read in place.
+  const ConvCase c{3, 6, 10, 12, 9, 3, 3, sym(1), true};
+  const Tensor wide = randn({3, 10, 12, 9}, gen);
+  Operands o = make_operands(c, gen, DType::f32);
+  o.x = wide.narrow(1, 3, 6);
+  check_against_naive(c, o, 1e-5);
+}
+
+TEST_CASE("conv2d: the direct and GEMM f32 algorithms agree on the HS-ResNet shapes") {
+  TwoThreads threads;
+  Generator gen(14);
+  const std::vector<ConvCase> cases = {
+      {4, 14, 14, 32, 32, 3, 3, Conv2dParams::symmetric(1, 1), false},
+      {4, 28, 28, 16, 16, 3, 3, Conv2dParams::symmetric(1, 1), false},
+      {4, 56, 56, 8, 8, 3, 3, Conv2dParams::symmetric(1, 1), true},
+  };
+  for (const ConvCase& c : cases) {
+    INFO(c.str());
+    const Operands o = make_operands(c, gen, DType::f32);
+    Tensor y_gemm, dx_gemm;
+    {
+      CpuAlgorithm gemm(Conv2dCpuAlgorithm::gemm);
+      REQUIRE_FALSE(conv2d_cpu_plan(c.x_shape(), c.w_shape(), c.params).direct_f32);
+      y_gemm = conv2d_forward(o.x, o.w, o.b, c.params);
+      dx_gemm = conv2d_backward_input(o.dy, o.w, c.x_shape(), c.params);
+    }
+    CpuAlgorithm direct(Conv2dCpuAlgorithm::direct);
+    require_close(conv2d_forward(o.x, o.w, o.b, c.params), y_gemm.to_vector<double>(), 1e-5);
+    require_close(conv2d_backward_input(o.dy, o.w, c.x_shape(), c.params),
+                  dx_gemm.to_vector<double>(), 1e-5);
   }
 }
 

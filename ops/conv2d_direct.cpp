@@ -1,0 +1,170 @@
+#include "ops/conv2d_direct.h"
+
+#include <algorithm>
+#include <cstring>
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#define HS_DIRECT_CONV_X86 1
+#else
+#define HS_DIRECT_CONV_X86 0
+#endif
+
+namespace hs::ops::detail {
+namespace {
+
+using std::int64_t;
+
+constexpr int64_t kTileWidth = 8;      // output columns per register (one ymm of f32)
+
+int64_t round_up(int64_t v, int64_t to) { return (v + to - 1) / to * to; }
+
+// The zero-padded image: in_c planes of padded_rows() x padded_width() floats, holding input
+// pixel (r, c) at row r + pad_h, column c + pad_w. Every 8-wide load of a tile, whatever its
+// kernel tap, stays inside its row.
+int64_t padded_rows(const DirectConvGeometry& g) { return g.out_h + g.kernel_h - 1; }
+int64_t padded_width(const DirectConvGeometry& g) {
+  return round_up(g.out_w, kTileWidth) + g.kernel_w - 1;
+}
+
+void pad_image(const DirectConvGeometry& g, const float* x, int64_t channel_stride,
+               float* padded) {
+  const int64_t rows = padded_rows(g), width = padded_width(g);
+  const int64_t copied = std::min(g.in_w, width - g.pad_w);
+  for (int64_t c = 0; c < g.in_c; ++c) {
+    const float* plane = x + c * channel_stride;
+    for (int64_t r = 0; r < rows; ++r) {
+      float* line = padded + (c * rows + r) * width;
+      const int64_t in_row = r - g.pad_h;
+      if (in_row < 0 || in_row >= g.in_h || copied <= 0) {
+        std::fill(line, line + width, 0.0f);
+        continue;
+      }
+      std::fill(line, line + g.pad_w, 0.0f);
+      std::memcpy(line + g.pad_w, plane + in_row * g.in_w, copied * sizeof(float));
+      std::fill(line + g.pad_w + copied, line + width, 0.0f);
+    }
+  }
+}
+
+// Output channels are taken in blocks of at most kMaxBlock; a tile is 8 columns of two
+// output rows, so a block keeps 2 * MB accumulators (12 of the 16 ymm registers at MB = 6)
+// and each kernel tap costs two input loads and MB broadcasts for 2 * MB FMAs.
+constexpr int kMaxBlock = 6;
+
+// The size of the next block when `remaining` output channels are left: sixes, with a
+// remainder of 7-9 split in two (8 = 4 + 4 rather than 6 + 2, whose 2-block would idle the
+// FMA units on latency).
+int64_t next_block(int64_t remaining) {
+  if (remaining <= kMaxBlock) return remaining;
+  if (remaining < 2 * kMaxBlock && remaining % kMaxBlock != 0) return remaining / 2;
+  return kMaxBlock;
+}
+
+#if HS_DIRECT_CONV_X86
+
+// ROWS (1 or 2) output rows from `oh`, all columns, for a block of MB output channels.
+template <int MB, int ROWS>
+__attribute__((target("avx2,fma"))) void conv_rows(const DirectConvGeometry& g,
+                                                   const float* padded, const float* packed,
+                                                   const float* bias, __m256i tail_mask,
+                                                   int64_t oh, float* y) {
+  const int64_t rows = padded_rows(g), width = padded_width(g), plane = g.out_h * g.out_w;
+  for (int64_t ow = 0; ow < g.out_w; ow += kTileWidth) {
+    __m256 acc[ROWS][MB];
+    for (int m = 0; m < MB; ++m)
+      for (int r = 0; r < ROWS; ++r) acc[r][m] = _mm256_set1_ps(bias ? bias[m] : 0.0f);
+    const float* w = packed;
+    for (int64_t c = 0; c < g.in_c; ++c) {
+      const float* in = padded + (c * rows + oh) * width + ow;
+      for (int64_t kh = 0; kh < g.kernel_h; ++kh, in += width) {
+        for (int64_t kw = 0; kw < g.kernel_w; ++kw, w += MB) {
+          __m256 v[ROWS];
+          for (int r = 0; r < ROWS; ++r) v[r] = _mm256_loadu_ps(in + r * width + kw);
+          for (int m = 0; m < MB; ++m) {
+            const __m256 wm = _mm256_broadcast_ss(w + m);
+            for (int r = 0; r < ROWS; ++r) acc[r][m] = _mm256_fmadd_ps(wm, v[r], acc[r][m]);
+          }
+        }
+      }
+    }
+    float* out = y + oh * g.out_w + ow;
+    const bool full = ow + kTileWidth <= g.out_w;
+    for (int r = 0; r < ROWS; ++r)
+      for (int m = 0; m < MB; ++m) {
+        float* dst = out + m * plane + r * g.out_w;
+        if (full)
+          _mm256_storeu_ps(dst, acc[r][m]);
+        else
+          _mm256_maskstore_ps(dst, tail_mask, acc[r][m]);
+      }
+  }
+}
+
+// One block of MB output channels over the whole image.
+template <int MB>
+__attribute__((target("avx2,fma"))) void conv_block(const DirectConvGeometry& g,
+                                                    const float* padded, const float* packed,
+                                                    const float* bias, float* y) {
+  const int64_t tail = g.out_w % kTileWidth;
+  alignas(32) int mask_bits[kTileWidth];
+  for (int64_t i = 0; i < kTileWidth; ++i) mask_bits[i] = i < tail ? -1 : 0;
+  const __m256i tail_mask = _mm256_load_si256(reinterpret_cast<const __m256i*>(mask_bits));
+  int64_t oh = 0;
+  for (; oh + 2 <= g.out_h; oh += 2) conv_rows<MB, 2>(g, padded, packed, bias, tail_mask, oh, y);
+  if (oh < g.out_h) conv_rows<MB, 1>(g, padded, packed, bias, tail_mask, oh, y);
+}
+
+using BlockKernel = void (*)(const DirectConvGeometry&, const float*, const float*, const float*,
+                             float*);
+constexpr BlockKernel kBlockKernels[kMaxBlock] = {conv_block<1>, conv_block<2>, conv_block<3>,
+                                                  conv_block<4>, conv_block<5>, conv_block<6>};
+
+#endif
+
+}  // namespace
+
+bool direct_conv_cpu_supported() {
+#if HS_DIRECT_CONV_X86
+  static const bool supported = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  return supported;
+#else
+  return false;
+#endif
+}
+
+int64_t direct_conv_packed_weight_size(const DirectConvGeometry& g) {
+  return g.out_c * g.in_c * g.kernel_h * g.kernel_w;
+}
+
+int64_t direct_conv_padded_image_size(const DirectConvGeometry& g) {
+  return g.in_c * padded_rows(g) * padded_width(g);
+}
+
+void direct_conv_pack_weights(const DirectConvGeometry& g, const float* w, float* packed) {
+  const int64_t k = g.in_c * g.kernel_h * g.kernel_w;
+  for (int64_t m0 = 0; m0 < g.out_c;) {
+    const int64_t mb = next_block(g.out_c - m0);
+    for (int64_t i = 0; i < k; ++i)
+      for (int64_t m = 0; m < mb; ++m) packed[m0 * k + i * mb + m] = w[(m0 + m) * k + i];
+    m0 += mb;
+  }
+}
+
+void direct_conv_image(const DirectConvGeometry& g, const float* x, int64_t channel_stride,
+                       const float* packed_w, const float* bias, float* padded, float* y) {
+#if HS_DIRECT_CONV_X86
+  pad_image(g, x, channel_stride, padded);
+  const int64_t k = g.in_c * g.kernel_h * g.kernel_w, plane = g.out_h * g.out_w;
+  for (int64_t m0 = 0; m0 < g.out_c;) {
+    const int64_t mb = next_block(g.out_c - m0);
+    kBlockKernels[mb - 1](g, padded, packed_w + m0 * k, bias ? bias + m0 : nullptr,
+                          y + m0 * plane);
+    m0 += mb;
+  }
+#else
+  (void)g, (void)x, (void)channel_stride, (void)packed_w, (void)bias, (void)padded, (void)y;
+#endif
+}
+
+}  // namespace hs::ops::detail
