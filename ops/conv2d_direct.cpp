@@ -63,13 +63,16 @@ int64_t next_block(int64_t remaining) {
 
 #if HS_DIRECT_CONV_X86
 
-// ROWS (1 or 2) output rows from `oh`, all columns, for a block of MB output channels.
-template <int MB, int ROWS>
+// ROWS (1 or 2) output rows from `oh`, all columns, for a block of MB output channels;
+// KW > 0 fixes the kernel width at compile time (3: the common case, unrolled), 0 reads it
+// from g.
+template <int MB, int ROWS, int KW>
 __attribute__((target("avx2,fma"))) void conv_rows(const DirectConvGeometry& g,
                                                    const float* padded, const float* packed,
                                                    const float* bias, __m256i tail_mask,
                                                    int64_t oh, float* y) {
   const int64_t rows = padded_rows(g), width = padded_width(g), plane = g.out_h * g.out_w;
+  const int64_t kernel_w = KW > 0 ? KW : g.kernel_w;
   for (int64_t ow = 0; ow < g.out_w; ow += kTileWidth) {
     __m256 acc[ROWS][MB];
     for (int m = 0; m < MB; ++m)
@@ -78,7 +81,7 @@ __attribute__((target("avx2,fma"))) void conv_rows(const DirectConvGeometry& g,
     for (int64_t c = 0; c < g.in_c; ++c) {
       const float* in = padded + (c * rows + oh) * width + ow;
       for (int64_t kh = 0; kh < g.kernel_h; ++kh, in += width) {
-        for (int64_t kw = 0; kw < g.kernel_w; ++kw, w += MB) {
+        for (int64_t kw = 0; kw < kernel_w; ++kw, w += MB) {
           __m256 v[ROWS];
           for (int r = 0; r < ROWS; ++r) v[r] = _mm256_loadu_ps(in + r * width + kw);
           for (int m = 0; m < MB; ++m) {
@@ -111,8 +114,12 @@ __attribute__((target("avx2,fma"))) void conv_block(const DirectConvGeometry& g,
   for (int64_t i = 0; i < kTileWidth; ++i) mask_bits[i] = i < tail ? -1 : 0;
   const __m256i tail_mask = _mm256_load_si256(reinterpret_cast<const __m256i*>(mask_bits));
   int64_t oh = 0;
-  for (; oh + 2 <= g.out_h; oh += 2) conv_rows<MB, 2>(g, padded, packed, bias, tail_mask, oh, y);
-  if (oh < g.out_h) conv_rows<MB, 1>(g, padded, packed, bias, tail_mask, oh, y);
+  if (g.kernel_w == 3) {
+    for (; oh + 2 <= g.out_h; oh += 2) conv_rows<MB, 2, 3>(g, padded, packed, bias, tail_mask, oh, y);
+  } else {
+    for (; oh + 2 <= g.out_h; oh += 2) conv_rows<MB, 2, 0>(g, padded, packed, bias, tail_mask, oh, y);
+  }
+  if (oh < g.out_h) conv_rows<MB, 1, 0>(g, padded, packed, bias, tail_mask, oh, y);
 }
 
 using BlockKernel = void (*)(const DirectConvGeometry&, const float*, const float*, const float*,
