@@ -292,9 +292,9 @@ constexpr int64_t kParallelWork = 32768;
 
 std::atomic<Conv2dCpuAlgorithm> g_algorithm{Conv2dCpuAlgorithm::automatic};
 
-// The direct kernel keeps at most 8 output channels in registers and re-reads the padded
-// image for every further 8; measured with bench/ops (3x3 layers of hs_resnet29_cifar, 2
-// threads) it beats the GEMMs up to DIRECT_MAX channels.
+// The direct kernel keeps at most 6 output channels in registers and re-reads the padded
+// image for every further block; measured with bench/ops (3x3 layers of hs_resnet29_cifar,
+// 2 threads) it beats the GEMMs on all of them, up to the 56 channels of stage 3.
 constexpr int64_t kMaxDirectOutChannels = 64;
 
 bool direct_applies(const ConvDims& d) {
@@ -312,6 +312,18 @@ detail::DirectConvGeometry direct_geometry(const ConvDims& d) {
   const Im2colGeometry& g = d.image;
   return {d.in_c, g.in_h, g.in_w, d.out_c, g.out_h, g.out_w, g.kernel_h, g.kernel_w, g.pad_h,
           g.pad_w};
+}
+
+// The direct weight gradient sums each (channel, tap) over a whole output plane in vector
+// lanes and then across them; on planes under 256 pixels (the 8x8 layers) that overhead
+// makes it slower than the GEMM (0.5x in bench/ops), so by default it needs 16x16 or more.
+constexpr int64_t kMinDirectGradPlane = 256;
+
+bool direct_weight_grad_applies(const ConvDims& d, const Conv2dCpuPlan& plan) {
+  if (!plan.direct_f32 || !detail::direct_conv_weight_grad_supported(direct_geometry(d)))
+    return false;
+  return g_algorithm.load(std::memory_order_relaxed) == Conv2dCpuAlgorithm::direct ||
+         d.out_plane() >= kMinDirectGradPlane;
 }
 
 // y = conv(x, w) + bias by the direct kernel, images spread over the threads.
@@ -480,18 +492,11 @@ void backward_weight_chunk(const ConvDims& d, const Planes<T>& x, const Planes<T
                 cols.data + g * k * cols.ld, cols.ld, beta, dw + g * m * k, k);
 }
 
-// Sums the chunks' contributions: straight into dw when chunks run one after the other,
-// else into one partial sum per thread (in its scratch) that are added up at the end.
-template <class T>
-void backward_weight(const ConvDims& d, const Conv2dCpuPlan& plan, const Planes<T>& x,
-                     const Planes<T>& dy, T* dw) {
-  if (!plan.chunks_in_parallel) {
-    for_each_chunk(d, plan, [&](Chunk ch, bool parallel) {
-      backward_weight_chunk(d, x, dy, dw, ch.first == 0 ? T(0) : T(1), ch, parallel);
-    });
-    return;
-  }
-  const int64_t w_size = d.out_c * d.gemm_k(), chunks = chunk_count(d, plan);
+// dw = the sum of per-thread partial gradients: every OpenMP thread gets a zeroed partial
+// sum (in its scratch) and calls add_work(partial), which holds an `omp for` over its share
+// of the images; the partials are added up at the end.
+template <class T, class AddWork>
+void sum_thread_partials(int64_t w_size, T* dw, AddWork&& add_work) {
   std::vector<T*> partials(num_threads(), nullptr);
   int team = 1;
   {
@@ -503,9 +508,7 @@ void backward_weight(const ConvDims& d, const Conv2dCpuPlan& plan, const Planes<
       T* partial = scratch<T>(Scratch::partial, w_size);
       std::fill(partial, partial + w_size, T(0));
       partials[omp_get_thread_num()] = partial;
-#pragma omp for schedule(static)
-      for (int64_t i = 0; i < chunks; ++i)
-        backward_weight_chunk(d, x, dy, partial, T(1), chunk_at(d, plan, i), false);
+      add_work(partial);
     }
   }
 #pragma omp parallel for schedule(static) if (w_size * team > kParallelWork)
@@ -514,6 +517,39 @@ void backward_weight(const ConvDims& d, const Conv2dCpuPlan& plan, const Planes<
     for (int t = 1; t < team; ++t) sum += partials[t][i];
     dw[i] = sum;
   }
+}
+
+// Sums the chunks' contributions: straight into dw when chunks run one after the other,
+// else into one partial sum per thread.
+template <class T>
+void backward_weight(const ConvDims& d, const Conv2dCpuPlan& plan, const Planes<T>& x,
+                     const Planes<T>& dy, T* dw) {
+  if (!plan.chunks_in_parallel) {
+    for_each_chunk(d, plan, [&](Chunk ch, bool parallel) {
+      backward_weight_chunk(d, x, dy, dw, ch.first == 0 ? T(0) : T(1), ch, parallel);
+    });
+    return;
+  }
+  const int64_t chunks = chunk_count(d, plan);
+  sum_thread_partials(d.out_c * d.gemm_k(), dw, [&](T* partial) {
+#pragma omp for schedule(static)
+    for (int64_t i = 0; i < chunks; ++i)
+      backward_weight_chunk(d, x, dy, partial, T(1), chunk_at(d, plan, i), false);
+  });
+}
+
+// dw by the direct kernel, images spread over the threads.
+void direct_backward_weight(const ConvDims& d, const Planes<float>& x, const Planes<float>& dy,
+                            float* dw) {
+  const detail::DirectConvGeometry g = direct_geometry(d);
+  const int64_t padded_size = detail::direct_conv_padded_image_size(g);
+  sum_thread_partials(d.out_c * d.gemm_k(), dw, [&](float* partial) {
+#pragma omp for schedule(static)
+    for (int64_t n = 0; n < d.batch; ++n)
+      detail::direct_conv_weight_grad_image(g, x.image(n), x.channel_stride, dy.image(n),
+                                            dy.channel_stride,
+                                            scratch<float>(Scratch::columns, padded_size), partial);
+  });
 }
 
 // ---------------------------------------------------------------------------------------
@@ -644,6 +680,10 @@ Tensor conv2d_backward_weight(const Tensor& grad_out, const Tensor& x, const Sha
     using T = decltype(tag);
     const Planes<T> xp = as_planes<T>(x);
     const Planes<T> dyp = as_planes<T>(grad_out);
+    if constexpr (std::is_same_v<T, float>) {
+      if (direct_weight_grad_applies(d, plan))
+        return direct_backward_weight(d, xp, dyp, dw.data<float>());
+    }
     backward_weight(d, plan, xp, dyp, dw.data<T>());
   });
   return dw;

@@ -122,6 +122,82 @@ __attribute__((target("avx2,fma"))) void conv_block(const DirectConvGeometry& g,
   if (oh < g.out_h) conv_rows<MB, 1, 0>(g, padded, packed, bias, tail_mask, oh, y);
 }
 
+// Weight gradient, kernel width 3: for one input channel c and kernel row kh, adds
+// Σ_(oh, ow) dy[m, oh, ow] · x_padded[c, oh + kh, ow + kw] to dw[m, c, kh, kw] for the MB
+// output channels of a block and kw = 0, 1, 2, with 3 * MB accumulators (12 at MB = 4): per
+// tile MB loads of dy and 3 of x for 3 * MB FMAs.
+constexpr int kMaxGradBlock = 4;
+
+// acc[m][kw] += dy[m, tile] * x[tile + kw] for one tile of 8 columns (FULL) or fewer (the
+// masked tail; x beyond it is read but multiplied by zeros).
+template <int MB, bool FULL>
+__attribute__((target("avx2,fma"), always_inline)) inline void weight_grad_tile(
+    const float* in, const float* grad, int64_t dy_channel_stride, __m256i tail_mask,
+    __m256 (&acc)[MB][3]) {
+  __m256 d[MB];
+  for (int m = 0; m < MB; ++m)
+    d[m] = FULL ? _mm256_loadu_ps(grad + m * dy_channel_stride)
+                : _mm256_maskload_ps(grad + m * dy_channel_stride, tail_mask);
+  for (int kw = 0; kw < 3; ++kw) {
+    const __m256 v = _mm256_loadu_ps(in + kw);
+    for (int m = 0; m < MB; ++m) acc[m][kw] = _mm256_fmadd_ps(d[m], v, acc[m][kw]);
+  }
+}
+
+template <int MB>
+__attribute__((target("avx2,fma"))) void weight_grad_block(const DirectConvGeometry& g,
+                                                           const float* padded, const float* dy,
+                                                           int64_t dy_channel_stride,
+                                                           __m256i tail_mask, float* dw) {
+  constexpr int KW = 3;
+  const int64_t rows = padded_rows(g), width = padded_width(g);
+  const int64_t full_end = g.out_w / kTileWidth * kTileWidth;
+  const int64_t taps = g.kernel_h * KW, k = g.in_c * taps;
+  for (int64_t c = 0; c < g.in_c; ++c)
+    for (int64_t kh = 0; kh < g.kernel_h; ++kh) {
+      __m256 acc[MB][KW];
+      for (int m = 0; m < MB; ++m)
+        for (int kw = 0; kw < KW; ++kw) acc[m][kw] = _mm256_setzero_ps();
+      for (int64_t oh = 0; oh < g.out_h; ++oh) {
+        const float* in = padded + (c * rows + oh + kh) * width;
+        const float* grad = dy + oh * g.out_w;
+        int64_t ow = 0;
+        for (; ow < full_end; ow += kTileWidth)
+          weight_grad_tile<MB, true>(in + ow, grad + ow, dy_channel_stride, tail_mask, acc);
+        if (ow < g.out_w)
+          weight_grad_tile<MB, false>(in + ow, grad + ow, dy_channel_stride, tail_mask, acc);
+      }
+      for (int m = 0; m < MB; ++m)
+        for (int kw = 0; kw < KW; ++kw) {
+          alignas(32) float lanes[kTileWidth];
+          _mm256_store_ps(lanes, acc[m][kw]);
+          float sum = 0;
+          for (float v : lanes) sum += v;
+          dw[m * k + c * taps + kh * KW + kw] += sum;
+        }
+    }
+}
+
+using GradBlockKernel = void (*)(const DirectConvGeometry&, const float*, const float*, int64_t,
+                                 __m256i, float*);
+constexpr GradBlockKernel kGradBlockKernels[kMaxGradBlock] = {
+    weight_grad_block<1>, weight_grad_block<2>, weight_grad_block<3>, weight_grad_block<4>};
+
+__attribute__((target("avx2,fma"))) void weight_grad_image(const DirectConvGeometry& g,
+                                                           const float* padded, const float* dy,
+                                                           int64_t dy_channel_stride, float* dw) {
+  const int64_t tail = g.out_w % kTileWidth;
+  alignas(32) int mask_bits[kTileWidth];
+  for (int64_t i = 0; i < kTileWidth; ++i) mask_bits[i] = i < tail ? -1 : 0;
+  const __m256i tail_mask = _mm256_load_si256(reinterpret_cast<const __m256i*>(mask_bits));
+  const int64_t k = g.in_c * g.kernel_h * g.kernel_w;
+  for (int64_t m0 = 0; m0 < g.out_c; m0 += kMaxGradBlock) {
+    const int64_t mb = std::min<int64_t>(kMaxGradBlock, g.out_c - m0);
+    kGradBlockKernels[mb - 1](g, padded, dy + m0 * dy_channel_stride, dy_channel_stride,
+                              tail_mask, dw + m0 * k);
+  }
+}
+
 using BlockKernel = void (*)(const DirectConvGeometry&, const float*, const float*, const float*,
                              float*);
 constexpr BlockKernel kBlockKernels[kMaxBlock] = {conv_block<1>, conv_block<2>, conv_block<3>,
@@ -171,6 +247,22 @@ void direct_conv_image(const DirectConvGeometry& g, const float* x, int64_t chan
   }
 #else
   (void)g, (void)x, (void)channel_stride, (void)packed_w, (void)bias, (void)padded, (void)y;
+#endif
+}
+
+bool direct_conv_weight_grad_supported(const DirectConvGeometry& g) {
+  return direct_conv_cpu_supported() && g.kernel_w == 3;
+}
+
+void direct_conv_weight_grad_image(const DirectConvGeometry& g, const float* x,
+                                   int64_t x_channel_stride, const float* dy,
+                                   int64_t dy_channel_stride, float* padded, float* dw) {
+#if HS_DIRECT_CONV_X86
+  pad_image(g, x, x_channel_stride, padded);
+  weight_grad_image(g, padded, dy, dy_channel_stride, dw);
+#else
+  (void)g, (void)x, (void)x_channel_stride, (void)dy, (void)dy_channel_stride, (void)padded,
+      (void)dw;
 #endif
 }
 

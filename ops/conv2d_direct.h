@@ -35,4 +35,13 @@ void direct_conv_pack_weights(const DirectConvGeometry& g, const float* w, float
 void direct_conv_image(const DirectConvGeometry& g, const float* x, std::int64_t channel_stride,
                        const float* packed_w, const float* bias, float* padded, float* y);
 
+// The weight gradient: whether the direct kernel handles g (kernel width 3 for now), and
+// dw [out_c, in_c, KH, KW] (dense) += the gradient from one image, from its input x (as in
+// direct_conv_image) and its output gradient dy, whose channel m starts at
+// dy + m * dy_channel_stride (dense [out_h, out_w] planes).
+bool direct_conv_weight_grad_supported(const DirectConvGeometry& g);
+void direct_conv_weight_grad_image(const DirectConvGeometry& g, const float* x,
+                                   std::int64_t x_channel_stride, const float* dy,
+                                   std::int64_t dy_channel_stride, float* padded, float* dw);
+
 }  // namespace hs::ops::detail
