@@ -10,6 +10,7 @@ its min-max spread, the ratio hsnet/torch of the medians, and each side's peak R
 largest over the rounds). --json FILE writes the same rows, with every round's numbers.
 """
 import argparse
+import collections
 import json
 import os
 import re
@@ -20,6 +21,8 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_MODELS = ["hs_resnet29_cifar", "hs_resnet56_cifar", "resnet20_cifar"]
+# hsnet's "steps:" line names how its idle OpenMP threads waited (chosen at start-up).
+OPENMP_WAIT = re.compile(r"OpenMP wait: (.*)\)\s*$", re.MULTILINE)
 BENCH_LINE = re.compile(r"^bench: model=(\S+) mode=(\S+) batch=(\d+) img_per_s=(\S+) "
                         r"ms_per_step=(\S+) peak_rss_mb=(\S+)\s*$")
 
@@ -73,8 +76,9 @@ def run_bench(cmd, case):
     elif (match[1], match[2], int(match[3])) != case:
         why = f"it benchmarked {match[1]} {match[2]} batch {match[3]}"
     else:
+        wait = OPENMP_WAIT.search(result.stdout)
         return {"img_per_s": float(match[4]), "ms_per_step": float(match[5]),
-                "peak_rss_mb": float(match[6])}
+                "peak_rss_mb": float(match[6]), "openmp_wait": wait[1] if wait else None}
     tail = "\n".join((result.stderr.strip() or result.stdout.strip()).splitlines()[-15:])
     raise BenchError(f"compare: `{' '.join(cmd)}` failed ({why}); output tail:\n{tail}")
 
@@ -131,6 +135,11 @@ def main(argv=None):
     print(f"threads {args.threads}, device {args.device}, {args.rounds} rounds of "
           f"{args.warmup} warm-up + {args.steps} timed steps (median step per run, median of runs)")
     print(table(rows))
+    waits = collections.Counter(r["openmp_wait"] for case in cases for r in runs[case]["hsnet"]
+                                if r.get("openmp_wait"))
+    if waits:
+        print("hsnet OpenMP wait: " + ", ".join(f"{w} ({n} runs)" for w, n in waits.most_common())
+              + f"; PyTorch: OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY', 'unset')}")
     if args.json:
         settings = {k: getattr(args, k) for k in ("threads", "device", "rounds", "steps", "warmup",
                                                   "hsnet")}
