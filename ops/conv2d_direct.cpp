@@ -15,7 +15,7 @@ namespace {
 
 using std::int64_t;
 
-constexpr int64_t kTileWidth = 8;      // output columns per register (one ymm of f32)
+constexpr int64_t kTileWidth = 8;  // output columns per register (one ymm of f32)
 
 int64_t round_up(int64_t v, int64_t to) { return (v + to - 1) / to * to; }
 

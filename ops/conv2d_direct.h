@@ -5,9 +5,10 @@
 // The GEMM lowering pays for an im2col copy KH*KW times the input, BLAS packing that copy
 // again and zeroing the output before the GEMM; with few output channels (HS-ResNet split
 // convolutions have 8-56) the GEMM itself is thin and runs far from peak. This kernel reads
-// a zero-padded copy of each input image instead and keeps a tile of 8 output columns of up
-// to 8 output channels in registers: per kernel tap one load of 8 input pixels and, per
-// output channel, one broadcast weight and one FMA.
+// a zero-padded copy of each input image instead and keeps a tile of 2 output rows x 8
+// columns of up to 6 output channels in registers: per kernel tap two loads of 8 input
+// pixels and, per output channel, one broadcast weight and two FMAs. The weight gradient
+// works the same way, summing dy x input products of a tile in the vector lanes.
 #include <cstdint>
 
 namespace hs::ops::detail {

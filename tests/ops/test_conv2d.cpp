@@ -364,17 +364,23 @@ TEST_CASE("conv2d: the direct and GEMM f32 algorithms agree on the HS-ResNet sha
   for (const ConvCase& c : cases) {
     INFO(c.str());
     const Operands o = make_operands(c, gen, DType::f32);
-    Tensor y_gemm, dx_gemm;
+    Tensor y_gemm, dx_gemm, dw_gemm;
     {
       CpuAlgorithm gemm(Conv2dCpuAlgorithm::gemm);
       REQUIRE_FALSE(conv2d_cpu_plan(c.x_shape(), c.w_shape(), c.params).direct_f32);
       y_gemm = conv2d_forward(o.x, o.w, o.b, c.params);
       dx_gemm = conv2d_backward_input(o.dy, o.w, c.x_shape(), c.params);
+      dw_gemm = conv2d_backward_weight(o.dy, o.x, c.w_shape(), c.params);
     }
-    CpuAlgorithm direct(Conv2dCpuAlgorithm::direct);
-    require_close(conv2d_forward(o.x, o.w, o.b, c.params), y_gemm.to_vector<double>(), 1e-5);
-    require_close(conv2d_backward_input(o.dy, o.w, c.x_shape(), c.params),
-                  dx_gemm.to_vector<double>(), 1e-5);
+    // The default choice, then the direct kernel wherever it applies.
+    for (Conv2dCpuAlgorithm a : {Conv2dCpuAlgorithm::automatic, Conv2dCpuAlgorithm::direct}) {
+      CpuAlgorithm algorithm(a);
+      require_close(conv2d_forward(o.x, o.w, o.b, c.params), y_gemm.to_vector<double>(), 1e-5);
+      require_close(conv2d_backward_input(o.dy, o.w, c.x_shape(), c.params),
+                    dx_gemm.to_vector<double>(), 1e-5);
+      require_close(conv2d_backward_weight(o.dy, o.x, c.w_shape(), c.params),
+                    dw_gemm.to_vector<double>(), 1e-5);
+    }
   }
 }
 
