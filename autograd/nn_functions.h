@@ -1,6 +1,6 @@
 #pragma once
-// Differentiable neural-network operators on Variables: batch norm (plain and fused with
-// ReLU), max / average / global average pooling, linear and cross-entropy. Each forward
+// Differentiable neural-network operators on Variables: batch norm (plain, fused with
+// ReLU, or with a residual add and ReLU), max / average / global average pooling, linear and cross-entropy. Each forward
 // calls ops:: and, when grad mode is on and an input requires grad, records a node whose
 // backward calls ops:: too. (flatten lives in autograd/functions.h.)
 #include <cstdint>
@@ -24,6 +24,13 @@ Variable batch_norm(const Variable& x, const Variable& gamma, const Variable& be
 Variable batch_norm_relu(const Variable& x, const Variable& gamma, const Variable& beta,
                          const Tensor& running_mean, const Tensor& running_var, bool training,
                          double momentum = 0.1, double eps = 1e-5);
+
+// relu(batch_norm(x, ...) + residual) in one pass: the end of a residual block. residual
+// has x's shape; its gradient is the output's gradient masked by the output's sign.
+Variable batch_norm_add_relu(const Variable& x, const Variable& residual, const Variable& gamma,
+                             const Variable& beta, const Tensor& running_mean,
+                             const Tensor& running_var, bool training, double momentum = 0.1,
+                             double eps = 1e-5);
 
 // Max pool of a 4-D x (ops::max_pool2d_forward); the gradient goes to each window's argmax.
 Variable max_pool2d(const Variable& x, ops::Size2 kernel,

@@ -21,10 +21,10 @@ std::shared_ptr<nn::BatchNorm2d> bn(std::int64_t c, bool relu) {
   return std::make_shared<nn::BatchNorm2d>(c, 0.1, 1e-5, relu);
 }
 
-// relu(residual + shortcut(x)).
-Variable finish(const Variable& residual, const Variable& x,
+// relu(bn(pre_bn) + shortcut(x)), the batch norm, add and ReLU in one pass.
+Variable finish(nn::BatchNorm2d& bn, const Variable& pre_bn, const Variable& x,
                 const std::shared_ptr<nn::Sequential>& downsample) {
-  return relu(add(residual, downsample ? (*downsample)(x) : x));
+  return bn.forward_add_relu(pre_bn, downsample ? (*downsample)(x) : x);
 }
 
 }  // namespace
@@ -48,8 +48,7 @@ BasicBlock::BasicBlock(std::int64_t in, std::int64_t planes, std::int64_t stride
 }
 
 Variable BasicBlock::forward(const Variable& x) {
-  const Variable y = (*bn2_)((*conv2_)((*bn1_)((*conv1_)(x))));
-  return finish(y, x, downsample_);
+  return finish(*bn2_, (*conv2_)((*bn1_)((*conv1_)(x))), x, downsample_);
 }
 
 Bottleneck::Bottleneck(std::int64_t in, std::int64_t planes, std::int64_t stride,
@@ -65,8 +64,7 @@ Bottleneck::Bottleneck(std::int64_t in, std::int64_t planes, std::int64_t stride
 }
 
 Variable Bottleneck::forward(const Variable& x) {
-  const Variable y = (*bn3_)((*conv3_)((*bn2_)((*conv2_)((*bn1_)((*conv1_)(x))))));
-  return finish(y, x, downsample_);
+  return finish(*bn3_, (*conv3_)((*bn2_)((*conv2_)((*bn1_)((*conv1_)(x))))), x, downsample_);
 }
 
 HSBottleneck::HSBottleneck(const HSBottleneckOptions& o) {
@@ -95,8 +93,7 @@ HSBottleneck::HSBottleneck(const HSBottleneckOptions& o) {
 }
 
 Variable HSBottleneck::forward(const Variable& x) {
-  const Variable y = (*bn3_)((*conv3_)((*middle_)((*bn1_)((*conv1_)(x)))));
-  return finish(y, x, downsample_);
+  return finish(*bn3_, (*conv3_)((*middle_)((*bn1_)((*conv1_)(x)))), x, downsample_);
 }
 
 }  // namespace hs::models

@@ -3,6 +3,7 @@
 #include <sstream>
 
 #include "autograd/nn_functions.h"
+#include "nn/summary.h"
 #include "ops/elementwise.h"
 
 namespace hs::nn {
@@ -22,18 +23,29 @@ BatchNorm2d::BatchNorm2d(std::int64_t num_features, double momentum, double eps,
   register_buffer("num_batches_tracked", &num_batches_tracked);
 }
 
+void BatchNorm2d::count_batch() {
+  if (!is_training()) return;
+  // A 0-d i64 counter, like PyTorch's. On a GPU it is incremented there: a round trip
+  // through the host would make every layer wait for the device on every step.
+  if (num_batches_tracked.is_cpu())
+    num_batches_tracked.data<std::int64_t>()[0] += 1;
+  else
+    num_batches_tracked.copy_(ops::binary(ops::BinaryOp::add, num_batches_tracked, 1.0));
+}
+
 Variable BatchNorm2d::forward(const Variable& x) {
-  const bool training = is_training();
-  if (training) {
-    // A 0-d i64 counter, like PyTorch's. On a GPU it is incremented there: a round trip
-    // through the host would make every layer wait for the device on every step.
-    if (num_batches_tracked.is_cpu())
-      num_batches_tracked.data<std::int64_t>()[0] += 1;
-    else
-      num_batches_tracked.copy_(ops::binary(ops::BinaryOp::add, num_batches_tracked, 1.0));
-  }
+  count_batch();
   auto fn = fuse_relu_ ? batch_norm_relu : batch_norm;
-  return fn(x, weight, bias, running_mean, running_var, training, momentum_, eps_);
+  return fn(x, weight, bias, running_mean, running_var, is_training(), momentum_, eps_);
+}
+
+Variable BatchNorm2d::forward_add_relu(const Variable& x, const Variable& residual) {
+  HS_CHECK(!fuse_relu_, "BatchNorm2d: forward_add_relu needs a layer built without fuse_relu");
+  count_batch();
+  Variable y = batch_norm_add_relu(x, residual, weight, bias, running_mean, running_var,
+                                   is_training(), momentum_, eps_);
+  if (SummaryRecorder* rec = SummaryRecorder::active()) rec->record(*this, x.shape(), y.shape());
+  return y;
 }
 
 std::string BatchNorm2d::extra_repr() const {

@@ -13,6 +13,9 @@ class BatchNorm2d : public Module {
                        bool fuse_relu = false);
   std::string type_name() const override { return "BatchNorm2d"; }
   Variable forward(const Variable& x) override;
+  // relu(forward(x) + residual) in one pass, for the end of a residual block (a layer
+  // built without fuse_relu). Recorded by summaries like a call of the module.
+  Variable forward_add_relu(const Variable& x, const Variable& residual);
   std::string extra_repr() const override;
 
   Variable weight, bias;
@@ -22,6 +25,8 @@ class BatchNorm2d : public Module {
   std::int64_t num_features_;
   double momentum_, eps_;
   bool fuse_relu_;
+
+  void count_batch();  // num_batches_tracked += 1 in training mode
 };
 
 }  // namespace hs::nn

@@ -6,6 +6,7 @@
 
 #include "ops/batch_norm_cuda.h"
 #include "ops/dispatch.h"
+#include "ops/elementwise.h"
 
 namespace hs::ops {
 namespace {
@@ -130,11 +131,13 @@ struct Moments {
 // memory order, so each pass streams through memory and splits evenly over threads whatever
 // the channel count. Per-row results are combined per channel in batch order afterwards, so
 // the statistics do not depend on the thread count.
+// `residual` (data undefined for none) is added after the affine step, before the ReLU.
 template <class T, bool Relu>
-void forward_kernel(const ChannelLayout& in, const Tensor& gamma_t, const Tensor& beta_t,
-                    const Tensor& mean_t, const Tensor& var_t, bool training, double momentum,
-                    double eps, BatchNormForward& out) {
+void forward_kernel(const ChannelLayout& in, const ChannelLayout& residual, const Tensor& gamma_t,
+                    const Tensor& beta_t, const Tensor& mean_t, const Tensor& var_t, bool training,
+                    double momentum, double eps, BatchNormForward& out) {
   const T* src = in.t.data<T>();
+  const T* res = residual.t.defined() ? residual.t.data<T>() : nullptr;
   T* dst = out.y.data<T>();
   const ChannelParam<T> gamma(gamma_t), beta(beta_t), running_mean(mean_t), running_var(var_t);
   const ChannelParam<T> save_mean(out.save_mean), save_invstd(out.save_invstd);
@@ -193,6 +196,15 @@ void forward_kernel(const ChannelLayout& in, const Tensor& gamma_t, const Tensor
     T* out_row = dst + r * inner;
     const std::int64_t c = r % channels;
     const T center_c = center[c], scale_c = scale[c], shift_c = shift[c];
+    if (res) {
+      const T* res_row = res + (r / channels) * residual.stride_n + c * residual.stride_c;
+#pragma omp simd
+      for (std::int64_t i = 0; i < inner; ++i) {
+        const T v = (row[i] - center_c) * scale_c + shift_c + res_row[i];
+        out_row[i] = Relu && v < T(0) ? T(0) : v;
+      }
+      continue;
+    }
 #pragma omp simd
     for (std::int64_t i = 0; i < inner; ++i) {
       const T v = (row[i] - center_c) * scale_c + shift_c;
@@ -201,11 +213,13 @@ void forward_kernel(const ChannelLayout& in, const Tensor& gamma_t, const Tensor
   }
 }
 
-BatchNormForward forward_impl(const char* op, bool relu, const Tensor& x, const Tensor& gamma,
-                              const Tensor& beta, const Tensor& running_mean,
+// relu(batch_norm(x) + residual) when residual is defined (then relu is set).
+BatchNormForward forward_impl(const char* op, bool relu, const Tensor& x, const Tensor& residual,
+                              const Tensor& gamma, const Tensor& beta, const Tensor& running_mean,
                               const Tensor& running_var, bool training, double momentum,
                               double eps) {
   check_input(op, x);
+  if (residual.defined()) check_same_shape(op, residual, "residual", x);
   check_channel_tensor(op, gamma, "gamma", x);
   check_channel_tensor(op, beta, "beta", x);
   check_channel_tensor(op, running_mean, "running_mean", x);
@@ -221,20 +235,28 @@ BatchNormForward forward_impl(const char* op, bool relu, const Tensor& x, const 
              x.shape(), ")");
   }
 #if HSNET_WITH_CUDA
-  if (x.is_cuda())
-    return detail::batch_norm_forward_cuda(relu, x, gamma, beta, running_mean, running_var,
-                                           training, momentum, eps);
+  if (x.is_cuda()) {
+    if (!residual.defined())
+      return detail::batch_norm_forward_cuda(relu, x, gamma, beta, running_mean, running_var,
+                                             training, momentum, eps);
+    // No fused kernel on the GPU: the same result in three passes.
+    BatchNormForward out = detail::batch_norm_forward_cuda(false, x, gamma, beta, running_mean,
+                                                           running_var, training, momentum, eps);
+    out.y = unary(UnaryOp::relu, binary(BinaryOp::add, out.y, residual));
+    return out;
+  }
 #endif
+  const ChannelLayout res = residual.defined() ? channel_layout(residual) : ChannelLayout{};
   BatchNormForward out{empty(x.shape(), {x.dtype()}), empty({in.channels}, {x.dtype()}),
                        empty({in.channels}, {x.dtype()})};
   dispatch_floating(x.dtype(), [&](auto tag) {
     using T = decltype(tag);
     if (relu)
-      forward_kernel<T, true>(in, gamma, beta, running_mean, running_var, training, momentum, eps,
-                              out);
+      forward_kernel<T, true>(in, res, gamma, beta, running_mean, running_var, training, momentum,
+                              eps, out);
     else
-      forward_kernel<T, false>(in, gamma, beta, running_mean, running_var, training, momentum, eps,
-                               out);
+      forward_kernel<T, false>(in, res, gamma, beta, running_mean, running_var, training, momentum,
+                               eps, out);
   });
   return out;
 }
@@ -376,15 +398,24 @@ BatchNormGrads backward_impl(const char* op, const Tensor& dy, const Tensor& y, 
 BatchNormForward batch_norm_forward(const Tensor& x, const Tensor& gamma, const Tensor& beta,
                                     const Tensor& running_mean, const Tensor& running_var,
                                     bool training, double momentum, double eps) {
-  return forward_impl("batch_norm", false, x, gamma, beta, running_mean, running_var, training,
+  return forward_impl("batch_norm", false, x, Tensor(), gamma, beta, running_mean, running_var, training,
                       momentum, eps);
 }
 
 BatchNormForward batch_norm_relu_forward(const Tensor& x, const Tensor& gamma, const Tensor& beta,
                                          const Tensor& running_mean, const Tensor& running_var,
                                          bool training, double momentum, double eps) {
-  return forward_impl("batch_norm_relu", true, x, gamma, beta, running_mean, running_var, training,
+  return forward_impl("batch_norm_relu", true, x, Tensor(), gamma, beta, running_mean, running_var, training,
                       momentum, eps);
+}
+
+BatchNormForward batch_norm_add_relu_forward(const Tensor& x, const Tensor& residual,
+                                             const Tensor& gamma, const Tensor& beta,
+                                             const Tensor& running_mean, const Tensor& running_var,
+                                             bool training, double momentum, double eps) {
+  detail::check_defined("batch_norm_add_relu", residual, "residual");
+  return forward_impl("batch_norm_add_relu", true, x, residual, gamma, beta, running_mean,
+                      running_var, training, momentum, eps);
 }
 
 BatchNormGrads batch_norm_backward(const Tensor& dy, const Tensor& x, const Tensor& gamma,

@@ -30,6 +30,15 @@ BatchNormForward batch_norm_relu_forward(const Tensor& x, const Tensor& gamma, c
                                          const Tensor& running_mean, const Tensor& running_var,
                                          bool training, double momentum = 0.1, double eps = 1e-5);
 
+// relu(batch_norm_forward(x, ...).y + residual) in one pass (the end of a residual block);
+// residual has x's shape, dtype and device, any layout. Its backward: g = dy masked by
+// y > 0 is the residual's gradient, and batch_norm_backward(g, ...) gives the rest.
+BatchNormForward batch_norm_add_relu_forward(const Tensor& x, const Tensor& residual,
+                                             const Tensor& gamma, const Tensor& beta,
+                                             const Tensor& running_mean, const Tensor& running_var,
+                                             bool training, double momentum = 0.1,
+                                             double eps = 1e-5);
+
 // Gradients of batch norm; dgamma and dbeta ([C], x's dtype) are computed whether or not
 // gamma / beta exist, since they fall out of the sums dx needs.
 struct BatchNormGrads {

@@ -1,4 +1,4 @@
-// Differentiable batch norm (plain and fused with ReLU), pooling, linear and cross-entropy:
+// Differentiable batch norm (plain, fused with ReLU, fused with a residual add and ReLU), pooling, linear and cross-entropy:
 // f64 gradient checks for every differentiable input, the fused op's gradient against the
 // composed relu(batch_norm), running statistics kept out of the graph, which inputs get
 // gradients, and a small classifier head checked end to end.
@@ -85,6 +85,60 @@ TEST_CASE("batch_norm_relu: gradcheck, and the same gradients as relu(batch_norm
     require_same(dgamma, gamma.grad(), 1e-13);
     require_same(dbeta, beta.grad(), 1e-13);
   }
+}
+
+TEST_CASE("batch_norm_add_relu: gradcheck, and the same result as relu(batch_norm + r)") {
+  Generator gen(506);
+  for (bool training : {true, false}) {
+    INFO((training ? "training" : "eval"));
+    Variable x(normal64({3, 2, 3, 3}, gen, 0.3, 1.0), true);
+    Variable residual(normal64({3, 2, 3, 3}, gen, 0.0, 0.8), true);
+    Variable gamma(normal64({2}, gen), true);
+    Variable beta(normal64({2}, gen, 0.0, 0.5), true);
+    const Tensor running_mean = normal64({2}, gen);
+    const Tensor running_var = rand({2}, gen, DType::f64, 0.5, 2.0);
+    require_gradcheck(
+        [&](const std::vector<Variable>& in) {
+          return batch_norm_add_relu(in[0], in[1], in[2], in[3], running_mean, running_var,
+                                     training);
+        },
+        {x, residual, gamma, beta});
+
+    const Tensor dy = normal64(x.shape(), gen);
+    const Variable fused = batch_norm_add_relu(x, residual, gamma, beta, running_mean.clone(),
+                                               running_var.clone(), training);
+    REQUIRE(fused.grad_fn()->name() == "BatchNormAddReluBackward");
+    fused.backward(dy);
+    const Tensor dx = x.grad(), dr = residual.grad(), dgamma = gamma.grad(), dbeta = beta.grad();
+    for (Variable* v : {&x, &residual, &gamma, &beta}) v->zero_grad();
+    const Variable composed = relu(add(
+        batch_norm(x, gamma, beta, running_mean.clone(), running_var.clone(), training), residual));
+    require_same(fused.data(), composed.data(), 0);
+    composed.backward(dy);
+    require_same(dx, x.grad(), 1e-13);
+    require_same(dr, residual.grad(), 0);
+    require_same(dgamma, gamma.grad(), 1e-13);
+    require_same(dbeta, beta.grad(), 1e-13);
+  }
+}
+
+TEST_CASE("batch_norm_add_relu: the residual alone may need a gradient; shape errors") {
+  Generator gen(507);
+  const Variable x(normal64({2, 3, 2, 2}, gen), false);
+  Variable residual(normal64({2, 3, 2, 2}, gen), true);
+  const Variable y =
+      batch_norm_add_relu(x, residual, Variable(), Variable(), Tensor(), Tensor(), true);
+  REQUIRE(y.requires_grad());
+  y.backward(ones(y.shape(), DType::f64));
+  REQUIRE(residual.grad().defined());
+  using Catch::Contains;
+  REQUIRE_THROWS_WITH(batch_norm_add_relu(x, Variable(normal64({2, 3, 2, 3}, gen)), Variable(),
+                                          Variable(), Tensor(), Tensor(), true),
+                      Contains("batch_norm_add_relu") && Contains("residual") &&
+                          Contains("[2,3,2,3]") && Contains("[2,3,2,2]"));
+  REQUIRE_THROWS_WITH(
+      batch_norm_add_relu(x, Variable(), Variable(), Variable(), Tensor(), Tensor(), true),
+      Contains("batch_norm_add_relu") && Contains("residual"));
 }
 
 TEST_CASE("batch_norm: running statistics move in training only and stay out of the graph") {

@@ -1,8 +1,9 @@
 // Batch norm and fused BN + ReLU: hand-computed values on a tiny tensor (train, eval,
 // running statistics), forward and backward against naive f64 loops on odd shapes, batch 1,
-// 2-D inputs and non-contiguous views, f32 against f64 (also with a large mean and rows
+// 2-D inputs and non-contiguous views, the fused residual add + ReLU, f32 against f64 (also with a large mean and rows
 // longer than a summation block), independence of the thread count, and every argument error.
 #include <catch2/catch.hpp>
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <vector>
@@ -268,6 +269,39 @@ TEST_CASE("batch_norm_relu: equals relu(batch_norm) and its gradient masks dy by
     require_values(got.dbeta, expected.dbeta.to_vector<double>(), 1e-13);
     require_values(dy, dy_before, 0);  // dy is read, never written
   }
+}
+
+TEST_CASE("batch_norm_add_relu: relu(batch_norm(x) + residual) for any residual layout") {
+  Generator gen(108);
+  const Tensor x = randn64({3, 4, 5, 3}, gen, 0.2, 1.0);
+  const Tensor gamma = randn64({4}, gen), beta = randn64({4}, gen, 0.0, 0.5);
+  const Tensor dense = randn64(x.shape(), gen, 0.0, 0.7);
+  for (bool training : {true, false}) {
+    for (const Tensor& residual : {dense, plane_transposed_copy(dense)}) {
+      INFO((training ? "training" : "eval") << (residual.is_contiguous() ? ", dense" : ", strided"));
+      const Tensor rm = randn64({4}, gen), rv = rand({4}, gen, DType::f64, 0.5, 2.0);
+      const ops::BatchNormForward plain =
+          ops::batch_norm_forward(x, gamma, beta, rm.clone(), rv.clone(), training);
+      Tensor fused_rm = rm.clone(), fused_rv = rv.clone();
+      const ops::BatchNormForward fused = ops::batch_norm_add_relu_forward(
+          x, residual, gamma, beta, fused_rm, fused_rv, training);
+      std::vector<double> expected = plain.y.to_vector<double>();
+      const std::vector<double> r = residual.to_vector<double>();
+      for (std::size_t i = 0; i < expected.size(); ++i)
+        expected[i] = std::max(0.0, expected[i] + r[i]);
+      require_values(fused.y, expected, 1e-15);
+      require_values(fused.save_mean, plain.save_mean.to_vector<double>(), 0);
+      require_values(fused.save_invstd, plain.save_invstd.to_vector<double>(), 0);
+    }
+  }
+  using Catch::Contains;
+  REQUIRE_THROWS_WITH(ops::batch_norm_add_relu_forward(x, randn64({3, 4, 5, 4}, gen), gamma, beta,
+                                                       Tensor(), Tensor(), true),
+                      Contains("batch_norm_add_relu") && Contains("residual") &&
+                          Contains("[3,4,5,4]"));
+  REQUIRE_THROWS_WITH(ops::batch_norm_add_relu_forward(x, dense.to(DType::f32), gamma, beta,
+                                                       Tensor(), Tensor(), true),
+                      Contains("batch_norm_add_relu") && Contains("f32"));
 }
 
 TEST_CASE("batch_norm: f32 agrees with f64") {
