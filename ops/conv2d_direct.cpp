@@ -104,22 +104,51 @@ __attribute__((target("avx2,fma"))) void conv_rows(const DirectConvGeometry& g,
   }
 }
 
-// One block of MB output channels over the whole image.
+// Output rows [begin, end) of one block of MB output channels, two rows at a time.
 template <int MB>
-__attribute__((target("avx2,fma"))) void conv_block(const DirectConvGeometry& g,
-                                                    const float* padded, const float* packed,
+__attribute__((target("avx2,fma"))) void conv_band(const DirectConvGeometry& g,
+                                                   const float* padded, const float* packed,
+                                                   const float* bias, __m256i tail_mask,
+                                                   int64_t begin, int64_t end, float* y) {
+  int64_t oh = begin;
+  if (g.kernel_w == 3) {
+    for (; oh + 2 <= end; oh += 2) conv_rows<MB, 2, 3>(g, padded, packed, bias, tail_mask, oh, y);
+  } else {
+    for (; oh + 2 <= end; oh += 2) conv_rows<MB, 2, 0>(g, padded, packed, bias, tail_mask, oh, y);
+  }
+  if (oh < end) conv_rows<MB, 1, 0>(g, padded, packed, bias, tail_mask, oh, y);
+}
+
+using BandKernel = void (*)(const DirectConvGeometry&, const float*, const float*, const float*,
+                            __m256i, int64_t, int64_t, float*);
+constexpr BandKernel kBandKernels[kMaxBlock] = {conv_band<1>, conv_band<2>, conv_band<3>,
+                                                conv_band<4>, conv_band<5>, conv_band<6>};
+
+// Every output-channel block reads the same input rows, so the image is done in bands of
+// rows whose input (all channels) stays in the L2 cache while all blocks pass over it: on a
+// 56x56 image with 64 channels the whole padded image (0.9 MB) would be read from memory
+// once per block.
+constexpr int64_t kBandBytes = 128 * 1024;
+
+__attribute__((target("avx2,fma"))) void conv_image(const DirectConvGeometry& g,
+                                                    const float* padded, const float* packed_w,
                                                     const float* bias, float* y) {
   const int64_t tail = g.out_w % kTileWidth;
   alignas(32) int mask_bits[kTileWidth];
   for (int64_t i = 0; i < kTileWidth; ++i) mask_bits[i] = i < tail ? -1 : 0;
   const __m256i tail_mask = _mm256_load_si256(reinterpret_cast<const __m256i*>(mask_bits));
-  int64_t oh = 0;
-  if (g.kernel_w == 3) {
-    for (; oh + 2 <= g.out_h; oh += 2) conv_rows<MB, 2, 3>(g, padded, packed, bias, tail_mask, oh, y);
-  } else {
-    for (; oh + 2 <= g.out_h; oh += 2) conv_rows<MB, 2, 0>(g, padded, packed, bias, tail_mask, oh, y);
+  const int64_t k = g.in_c * g.kernel_h * g.kernel_w, plane = g.out_h * g.out_w;
+  const int64_t row_bytes = g.in_c * padded_width(g) * static_cast<int64_t>(sizeof(float));
+  const int64_t band = std::max<int64_t>(2, (kBandBytes / row_bytes - (g.kernel_h - 1)) / 2 * 2);
+  for (int64_t begin = 0; begin < g.out_h; begin += band) {
+    const int64_t end = std::min(g.out_h, begin + band);
+    for (int64_t m0 = 0; m0 < g.out_c;) {
+      const int64_t mb = next_block(g.out_c - m0);
+      kBandKernels[mb - 1](g, padded, packed_w + m0 * k, bias ? bias + m0 : nullptr, tail_mask,
+                           begin, end, y + m0 * plane);
+      m0 += mb;
+    }
   }
-  if (oh < g.out_h) conv_rows<MB, 1, 0>(g, padded, packed, bias, tail_mask, oh, y);
 }
 
 // Weight gradient, kernel width 3: for one input channel c and kernel row kh, adds
@@ -198,11 +227,6 @@ __attribute__((target("avx2,fma"))) void weight_grad_image(const DirectConvGeome
   }
 }
 
-using BlockKernel = void (*)(const DirectConvGeometry&, const float*, const float*, const float*,
-                             float*);
-constexpr BlockKernel kBlockKernels[kMaxBlock] = {conv_block<1>, conv_block<2>, conv_block<3>,
-                                                  conv_block<4>, conv_block<5>, conv_block<6>};
-
 #endif
 
 }  // namespace
@@ -238,13 +262,7 @@ void direct_conv_image(const DirectConvGeometry& g, const float* x, int64_t chan
                        const float* packed_w, const float* bias, float* padded, float* y) {
 #if HS_DIRECT_CONV_X86
   pad_image(g, x, channel_stride, padded);
-  const int64_t k = g.in_c * g.kernel_h * g.kernel_w, plane = g.out_h * g.out_w;
-  for (int64_t m0 = 0; m0 < g.out_c;) {
-    const int64_t mb = next_block(g.out_c - m0);
-    kBlockKernels[mb - 1](g, padded, packed_w + m0 * k, bias ? bias + m0 : nullptr,
-                          y + m0 * plane);
-    m0 += mb;
-  }
+  conv_image(g, padded, packed_w, bias, y);
 #else
   (void)g, (void)x, (void)channel_stride, (void)packed_w, (void)bias, (void)padded, (void)y;
 #endif

@@ -339,6 +339,9 @@ TEST_CASE("conv2d: the direct f32 kernel matches direct loops") {
   cases.push_back({2, 4, 9, 6, 10, 2, 2, sym(0), true});
   cases.push_back({2, 9, 8, 10, 6, 3, 3, sym(0), false});
   cases.push_back({2, 9, 8, 5, 4, 3, 3, sym(2), true});
+  // 64 channels of 20-wide rows: the image is done in bands of 16 output rows, 21 rows make a
+  // last band of 5 (two pairs and a single row).
+  cases.push_back({2, 64, 10, 21, 20, 3, 3, sym(1), true});
   for (const ConvCase& c : cases) {
     INFO(c.str());
     if (ops::detail::direct_conv_cpu_supported())
