@@ -22,6 +22,19 @@ Tensor normal64(const Shape& shape, Generator& gen, double mean = 0.0, double st
 
 Tensor labels_of(const std::vector<std::int64_t>& v) { return from_vector(v); }
 
+// Inputs of the fused batch-norm tests: x [3,2,3,3], gamma and beta (all requiring grad) and
+// running statistics for the 2 channels.
+struct FusedBnInputs {
+  Variable x, gamma, beta;
+  Tensor running_mean, running_var;
+  explicit FusedBnInputs(Generator& gen)
+      : x(normal64({3, 2, 3, 3}, gen, 0.3, 1.0), true),
+        gamma(normal64({2}, gen), true),
+        beta(normal64({2}, gen, 0.0, 0.5), true),
+        running_mean(normal64({2}, gen)),
+        running_var(rand({2}, gen, DType::f64, 0.5, 2.0)) {}
+};
+
 }  // namespace
 
 TEST_CASE("batch_norm: gradcheck of x, gamma and beta in training and eval") {
@@ -57,11 +70,9 @@ TEST_CASE("batch_norm_relu: gradcheck, and the same gradients as relu(batch_norm
   Generator gen(503);
   for (bool training : {true, false}) {
     INFO((training ? "training" : "eval"));
-    Variable x(normal64({3, 2, 3, 3}, gen, 0.3, 1.0), true);
-    Variable gamma(normal64({2}, gen), true);
-    Variable beta(normal64({2}, gen, 0.0, 0.5), true);
-    const Tensor running_mean = normal64({2}, gen);
-    const Tensor running_var = rand({2}, gen, DType::f64, 0.5, 2.0);
+    FusedBnInputs bn(gen);
+    Variable &x = bn.x, &gamma = bn.gamma, &beta = bn.beta;
+    const Tensor &running_mean = bn.running_mean, &running_var = bn.running_var;
     require_gradcheck(
         [&](const std::vector<Variable>& in) {
           return batch_norm_relu(in[0], in[1], in[2], running_mean, running_var, training);
@@ -91,12 +102,10 @@ TEST_CASE("batch_norm_add_relu: gradcheck, and the same result as relu(batch_nor
   Generator gen(506);
   for (bool training : {true, false}) {
     INFO((training ? "training" : "eval"));
-    Variable x(normal64({3, 2, 3, 3}, gen, 0.3, 1.0), true);
+    FusedBnInputs bn(gen);
+    Variable &x = bn.x, &gamma = bn.gamma, &beta = bn.beta;
+    const Tensor &running_mean = bn.running_mean, &running_var = bn.running_var;
     Variable residual(normal64({3, 2, 3, 3}, gen, 0.0, 0.8), true);
-    Variable gamma(normal64({2}, gen), true);
-    Variable beta(normal64({2}, gen, 0.0, 0.5), true);
-    const Tensor running_mean = normal64({2}, gen);
-    const Tensor running_var = rand({2}, gen, DType::f64, 0.5, 2.0);
     require_gradcheck(
         [&](const std::vector<Variable>& in) {
           return batch_norm_add_relu(in[0], in[1], in[2], in[3], running_mean, running_var,
