@@ -88,13 +88,17 @@ Variable HSBlock::forward(const Variable& x) {
       carry = Variable();
       continue;
     }
+    // One split rather than two narrows: its backward joins the two gradients in one copy,
+    // where each narrow would zero a tensor of y's size and the two would then be added.
     const std::int64_t keep = g.to_output;
     if (opts_.carry_leading) {
-      carry = narrow(y, 1, 0, g.carry_out);
-      outs.push_back(narrow(y, 1, g.carry_out, keep));
+      const std::vector<Variable> parts = split(y, {g.carry_out, keep}, 1);
+      carry = parts[0];
+      outs.push_back(parts[1]);
     } else {
-      outs.push_back(narrow(y, 1, 0, keep));
-      carry = narrow(y, 1, keep, g.carry_out);
+      const std::vector<Variable> parts = split(y, {keep, g.carry_out}, 1);
+      outs.push_back(parts[0]);
+      carry = parts[1];
     }
   }
   return cat(outs, 1);
