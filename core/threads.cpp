@@ -26,6 +26,11 @@ int num_threads() { return omp_get_max_threads(); }
 
 namespace {
 
+// OpenBLAS's OpenMP build runs single-threaded by itself inside a parallel region, and its
+// openblas_set_num_threads() also sets the OpenMP team size: calling it there would shrink
+// the very loop it is meant to serve to one thread. Only the pthreads build needs telling.
+bool blas_threads_follow_openmp() { return openblas_get_parallel() == 2; }
+
 // Threads of other processes that are runnable now: /proc/stat's procs_running minus this
 // one, the busiest of a few samples 5 ms apart. -1 when /proc/stat cannot be read.
 int other_runnable_threads() {
@@ -72,13 +77,6 @@ const char* openmp_wait_description() {
   }();
   return text.c_str();
 }
-
-namespace {
-// OpenBLAS's OpenMP build runs single-threaded by itself inside a parallel region, and its
-// openblas_set_num_threads() also sets the OpenMP team size: calling it there would shrink
-// the very loop it is meant to serve to one thread. Only the pthreads build needs telling.
-bool blas_threads_follow_openmp() { return openblas_get_parallel() == 2; }
-}  // namespace
 
 SingleThreadedBlas::SingleThreadedBlas()
     : saved_(blas_threads_follow_openmp() ? 0 : openblas_get_num_threads()) {
