@@ -14,7 +14,8 @@ namespace hs::cuda_test {
 inline const Device kGpu = Device::cuda();
 
 // Requires gpu (a CUDA tensor) and cpu to agree in shape and dtype, and every element to
-// satisfy |gpu - cpu| <= atol + rtol * |cpu|; reports the worst element otherwise.
+// satisfy |gpu - cpu| <= atol + rtol * |cpu| (or be NaN on both); reports the worst element
+// otherwise.
 inline void require_close(const Tensor& gpu, const Tensor& cpu, double rtol, double atol) {
   REQUIRE(gpu.is_cuda());
   REQUIRE(cpu.is_cpu());
@@ -25,6 +26,7 @@ inline void require_close(const Tensor& gpu, const Tensor& cpu, double rtol, dou
   std::int64_t worst = -1;
   double worst_excess = 0.0;
   for (std::size_t i = 0; i < c.size(); ++i) {
+    if (std::isnan(g[i]) && std::isnan(c[i])) continue;  // NaN where the CPU has NaN agrees
     const double excess = std::abs(g[i] - c[i]) - (atol + rtol * std::abs(c[i]));
     if (!(excess <= worst_excess)) {  // also catches NaN
       worst_excess = std::isnan(excess) ? INFINITY : excess;
