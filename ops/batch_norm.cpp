@@ -26,9 +26,7 @@ ChannelLayout channel_layout(const Tensor& x) {
   if (x.dim() == 2) {
     l.t = x;
   } else {
-    const bool dense_rows = x.size(3) <= 1 || x.stride(3) == 1;
-    const bool dense_plane = x.size(2) <= 1 || x.stride(2) == x.size(3);
-    l.t = dense_rows && dense_plane ? x : x.contiguous();
+    l.t = detail::has_dense_planes(x) ? x : x.contiguous();
     l.inner = x.size(2) * x.size(3);
   }
   l.batch = x.size(0);

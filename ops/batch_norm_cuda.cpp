@@ -1,5 +1,6 @@
 #include "ops/batch_norm_cuda.h"
 
+#include "ops/dispatch.h"
 #include "cuda/cuda_ops.h"
 
 namespace hs::ops::detail {
@@ -18,9 +19,7 @@ DeviceChannels device_channels(const Tensor& x) {
   if (x.dim() == 2) {
     d.keep = x;
   } else {
-    const bool dense_rows = x.size(3) <= 1 || x.stride(3) == 1;
-    const bool dense_plane = x.size(2) <= 1 || x.stride(2) == x.size(3);
-    d.keep = dense_rows && dense_plane ? x : x.contiguous();
+    d.keep = detail::has_dense_planes(x) ? x : x.contiguous();
     d.ref.inner = x.size(2) * x.size(3);
   }
   d.ref.data = d.keep.data_ptr();

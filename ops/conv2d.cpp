@@ -157,11 +157,9 @@ struct Planes {
 
 template <class T>
 Planes<T> as_planes(const Tensor& t) {
-  const bool dense_rows = t.size(3) <= 1 || t.stride(3) == 1;
-  const bool dense_plane = t.size(2) <= 1 || t.stride(2) == t.size(3);
   const bool dense_channels = t.size(1) <= 1 || t.stride(1) >= t.size(2) * t.size(3);
   Planes<T> p;
-  p.keep = dense_rows && dense_plane && dense_channels ? t : t.contiguous();
+  p.keep = detail::has_dense_planes(t) && dense_channels ? t : t.contiguous();
   p.data = p.keep.template data<T>();
   p.image_stride = p.keep.stride(0);
   p.channel_stride = p.keep.size(1) <= 1 ? p.keep.size(2) * p.keep.size(3) : p.keep.stride(1);

@@ -1,5 +1,6 @@
 #include "ops/conv2d_cuda.h"
 
+#include "ops/dispatch.h"
 #include "cuda/cuda_ops.h"
 #include "ops/kernels/im2col_index.h"
 #include "ops/reduce.h"
@@ -34,12 +35,10 @@ struct DevicePlanes {
 
 DevicePlanes device_planes(const Tensor& t) {
   const int64_t plane = t.size(2) * t.size(3);
-  const bool dense_rows = t.size(3) <= 1 || t.stride(3) == 1;
-  const bool dense_plane = t.size(2) <= 1 || t.stride(2) == t.size(3);
   // cuBLAS reads a plane matrix [C, H*W] with leading dimension channel_stride >= H*W.
   const bool dense_channels = t.size(1) <= 1 || t.stride(1) >= plane;
   DevicePlanes p;
-  p.keep = dense_rows && dense_plane && dense_channels ? t : t.contiguous();
+  p.keep = detail::has_dense_planes(t) && dense_channels ? t : t.contiguous();
   p.ref.data = p.keep.data_ptr();
   p.ref.image_stride = p.keep.stride(0);
   p.ref.channel_stride = p.keep.size(1) <= 1 ? plane : p.keep.stride(1);

@@ -28,6 +28,12 @@ inline void check_floating(const char* op, const Tensor& t) {
 }
 
 // Reached when a CUDA tensor meets a build without the CUDA backend.
+// Whether the H*W planes of a 4-D tensor are dense (each row contiguous, rows back to back),
+// so a kernel that walks planes can read it in place: channel slices of a bigger tensor are.
+inline bool has_dense_planes(const Tensor& t) {
+  return (t.size(3) <= 1 || t.stride(3) == 1) && (t.size(2) <= 1 || t.stride(2) == t.size(3));
+}
+
 [[noreturn]] inline void fail_without_cuda(const char* op) {
   HS_FAIL(op, ": CUDA tensors need a build with CUDA");
 }

@@ -57,9 +57,7 @@ struct Planes {
 };
 
 Planes as_planes(const Tensor& x) {
-  const bool dense_rows = x.size(3) <= 1 || x.stride(3) == 1;
-  const bool dense_plane = x.size(2) <= 1 || x.stride(2) == x.size(3);
-  Planes p{dense_rows && dense_plane ? x : x.contiguous()};
+  Planes p{detail::has_dense_planes(x) ? x : x.contiguous()};
   p.stride_n = p.t.stride(0);
   p.stride_c = p.t.stride(1);
   return p;
