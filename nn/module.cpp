@@ -4,8 +4,9 @@
 
 namespace hs::nn {
 
-Variable Module::operator()(const Variable& x) {
-  Variable y = forward(x);
+Variable Module::operator()(const Variable& x) { return recorded_call(x, forward(x)); }
+
+Variable Module::recorded_call(const Variable& x, Variable y) const {
   if (SummaryRecorder* rec = SummaryRecorder::active()) rec->record(*this, x.shape(), y.shape());
   return y;
 }

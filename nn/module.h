@@ -71,6 +71,10 @@ class Module {
   std::string str() const;
 
  protected:
+  // Reports a call of this module with input x and result y to an active summary recorder
+  // and returns y: operator() and any other entry point that computes the module's output
+  // (BatchNorm2d::forward_add_relu) end with it.
+  Variable recorded_call(const Variable& x, Variable y) const;
   // Registers a member as a parameter (a leaf Variable that requires grad).
   void register_parameter(std::string name, Variable* param);
   // Registers a member as a buffer.
