@@ -26,7 +26,7 @@
 #include "core/threads.h"
 #include "ops/batch_norm.h"
 #include "ops/conv2d.h"
-#include "ops/kernels/im2col_index.h"
+#include "kernels/im2col_index.h"
 
 namespace {
 

@@ -1,7 +1,7 @@
 // Convolution on the GPU: im2col and cuBLAS GEMMs batched over the images of a chunk (a
 // 1x1, stride-1, unpadded convolution multiplies the input planes themselves), and col2im
 // written as a gather, one thread per input pixel. The index arithmetic is the CPU's
-// (ops/kernels/im2col_index.h, ops/kernels/col2im_index.h).
+// (kernels/im2col_index.h, kernels/col2im_index.h).
 #include <algorithm>
 #include <cstdint>
 
@@ -10,7 +10,7 @@
 #include "cuda/launch.h"
 #include "cuda/scratch.h"
 #include "cuda/stream.h"
-#include "ops/kernels/col2im_index.h"
+#include "kernels/col2im_index.h"
 
 namespace hs::cuda {
 namespace {

@@ -7,9 +7,9 @@
 #include <cstdint>
 
 #include "core/backend.h"
-#include "ops/kernels/elementwise_math.h"
-#include "ops/kernels/im2col_index.h"
-#include "ops/kernels/pool_index.h"
+#include "kernels/elementwise_math.h"
+#include "kernels/im2col_index.h"
+#include "kernels/pool_index.h"
 
 namespace hs::cuda {
 
@@ -138,7 +138,7 @@ void cross_entropy_backward(DType dtype, std::int64_t rows, std::int64_t classes
                             const double* grad, const void* softmax, const std::int64_t* labels,
                             std::int64_t label_stride, double on_label, double everywhere,
                             void* dlogits);
-// ranks[n] = the rank of row n's label among its logits (ops/kernels/loss_math.h).
+// ranks[n] = the rank of row n's label among its logits (kernels/loss_math.h).
 void label_ranks(DType dtype, std::int64_t rows, std::int64_t classes, const void* logits,
                  const std::int64_t* labels, std::int64_t label_stride, std::int64_t* ranks);
 

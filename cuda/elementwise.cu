@@ -1,7 +1,7 @@
 // Elementwise kernels: binary ops (tensor or scalar right operand), unary math and its
 // backward, and axpy. Each has a contiguous kernel (every operand at offset i) and a
 // strided one for views and broadcast operands; the scalar math is the CPU's
-// (ops/kernels/elementwise_math.h).
+// (kernels/elementwise_math.h).
 #include <cstdint>
 
 #include "cuda/check.h"

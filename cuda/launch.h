@@ -9,7 +9,7 @@
 
 #include "core/backend.h"
 #include "core/error.h"
-#include "ops/kernels/strided_index.h"
+#include "kernels/strided_index.h"
 
 namespace hs::cuda {
 

@@ -1,5 +1,5 @@
 // Cross-entropy and label ranks on the GPU, one thread per row with the CPU's row
-// arithmetic (ops/kernels/loss_math.h); the batch mean of the row losses is summed in
+// arithmetic (kernels/loss_math.h); the batch mean of the row losses is summed in
 // double by one block.
 #include <cstdint>
 
@@ -8,7 +8,7 @@
 #include "cuda/launch.h"
 #include "cuda/scratch.h"
 #include "cuda/stream.h"
-#include "ops/kernels/loss_math.h"
+#include "kernels/loss_math.h"
 
 namespace hs::cuda {
 namespace {

@@ -1,5 +1,5 @@
 // Optimizer updates on the GPU: one grid-stride loop per rule, each element updated by the
-// function the CPU loop calls (nn/optim_math.h).
+// function the CPU loop calls (kernels/optim_math.h).
 #include <cstdint>
 
 #include "cuda/check.h"

@@ -1,12 +1,12 @@
 #pragma once
 // The CUDA side of the optimizer updates, called by the nn/ optimizers (SGD, AdamW) for
 // parameters on the GPU. Each updates n contiguous elements in place with the per-element
-// rule of nn/optim_math.h, its coefficients converted to the element type as on the CPU.
+// rule of kernels/optim_math.h, its coefficients converted to the element type as on the CPU.
 // Available only in builds with CUDA (HSNET_WITH_CUDA).
 #include <cstdint>
 
 #include "core/dtype.h"
-#include "nn/optim_math.h"
+#include "kernels/optim_math.h"
 
 namespace hs::cuda {
 

@@ -1,4 +1,4 @@
-// Pooling on the GPU with the CPU's window arithmetic (ops/kernels/pool_index.h): one
+// Pooling on the GPU with the CPU's window arithmetic (kernels/pool_index.h): one
 // thread per output cell forward; avg-pool backward as a gather, one thread per input
 // cell over the windows that cover it (in the CPU's order, without atomics); max-pool
 // backward, which knows only the argmax indices, one thread per plane scattering in the

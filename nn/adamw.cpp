@@ -2,7 +2,7 @@
 
 #include <cmath>
 
-#include "nn/optim_math.h"
+#include "kernels/optim_math.h"
 #include "ops/dispatch.h"
 
 #if HSNET_WITH_CUDA

@@ -16,7 +16,7 @@
 #include "ops/conv2d_cuda.h"
 #include "ops/conv2d_direct.h"
 #include "ops/dispatch.h"
-#include "ops/kernels/im2col_index.h"
+#include "kernels/im2col_index.h"
 #include "ops/matmul.h"
 
 namespace hs::ops {

@@ -2,7 +2,7 @@
 
 #include "ops/dispatch.h"
 #include "cuda/cuda_ops.h"
-#include "ops/kernels/im2col_index.h"
+#include "kernels/im2col_index.h"
 #include "ops/reduce.h"
 
 namespace hs::ops::detail {

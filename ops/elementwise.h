@@ -3,7 +3,7 @@
 // scalar variants, unary math and its backward. Any layout in, contiguous out; f32 and f64
 // (add/sub/mul also i64); CPU or CUDA by the inputs' device.
 #include "core/tensor.h"
-#include "ops/kernels/elementwise_math.h"
+#include "kernels/elementwise_math.h"
 
 namespace hs::ops {
 

@@ -11,7 +11,7 @@
 #include <cstdint>
 
 #include "core/shape.h"
-#include "ops/kernels/strided_index.h"
+#include "kernels/strided_index.h"
 
 namespace hs::ops {
 

@@ -3,7 +3,7 @@
 #include <algorithm>
 
 #include "ops/dispatch.h"
-#include "ops/kernels/loss_math.h"
+#include "kernels/loss_math.h"
 
 namespace hs::ops {
 namespace {

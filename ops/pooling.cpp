@@ -4,7 +4,7 @@
 #include <limits>
 
 #include "ops/dispatch.h"
-#include "ops/kernels/pool_index.h"
+#include "kernels/pool_index.h"
 
 namespace hs::ops {
 namespace {

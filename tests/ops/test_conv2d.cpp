@@ -16,7 +16,7 @@
 #include "core/threads.h"
 #include "ops/conv2d_direct.h"
 #include "ops/conv2d.h"
-#include "ops/kernels/im2col_index.h"
+#include "kernels/im2col_index.h"
 
 using namespace hs;
 using namespace hs::ops;

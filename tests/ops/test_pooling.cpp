@@ -7,7 +7,7 @@
 #include <limits>
 #include <vector>
 
-#include "ops/kernels/pool_index.h"
+#include "kernels/pool_index.h"
 #include "ops/op_test_util.h"
 #include "ops/pooling.h"
 

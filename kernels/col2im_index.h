@@ -6,7 +6,7 @@
 #include <cstdint>
 
 #include "core/host_device.h"
-#include "ops/kernels/im2col_index.h"
+#include "kernels/im2col_index.h"
 
 namespace hs::ops {
 

@@ -1,9 +1,9 @@
-// The inverse im2col map that the CUDA col2im gathers with (ops/kernels/col2im_index.h),
+// The inverse im2col map that the CUDA col2im gathers with (kernels/col2im_index.h),
 // checked against the forward map of im2col_index.h by brute force over small geometries.
 #include <catch2/catch.hpp>
 #include <cstdint>
 
-#include "ops/kernels/col2im_index.h"
+#include "kernels/col2im_index.h"
 
 using namespace hs::ops;
 using std::int64_t;
