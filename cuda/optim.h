@@ -15,9 +15,9 @@ void sgd_update(DType dtype, std::int64_t n, void* param, const void* grad, doub
                 double weight_decay);
 // sgd_momentum_update with the momentum buffer `buffer`.
 void sgd_momentum_update(DType dtype, std::int64_t n, void* param, void* buffer, const void* grad,
-                         const nn::SgdCoefficients<double>& c);
+                         const ops::SgdCoefficients<double>& c);
 // adamw_update with the moment buffers exp_avg and exp_avg_sq.
 void adamw_update(DType dtype, std::int64_t n, void* param, void* exp_avg, void* exp_avg_sq,
-                  const void* grad, const nn::AdamWCoefficients<double>& c);
+                  const void* grad, const ops::AdamWCoefficients<double>& c);
 
 }  // namespace hs::cuda

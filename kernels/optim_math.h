@@ -7,7 +7,7 @@
 
 #include "core/host_device.h"
 
-namespace hs::nn {
+namespace hs::ops {
 
 // Coefficients of one SGD update with momentum. first_step is set on a parameter's first
 // update, when PyTorch initialises the momentum buffer with the gradient itself.
@@ -86,4 +86,4 @@ HS_HOST_DEVICE void adamw_update(T& param, T& exp_avg, T& exp_avg_sq, T grad,
   param -= c.step_size * (exp_avg / denom);
 }
 
-}  // namespace hs::nn
+}  // namespace hs::ops

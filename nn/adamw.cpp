@@ -2,18 +2,12 @@
 
 #include <cmath>
 
-#include "kernels/optim_math.h"
-#include "ops/dispatch.h"
-
-#if HSNET_WITH_CUDA
-#include "cuda/optim.h"
-#endif
+#include "core/error.h"
+#include "ops/optim.h"
 
 namespace hs::nn {
 
 namespace {
-
-constexpr std::int64_t kParallelWork = 32768;
 
 const AdamWOptions& checked(const AdamWOptions& o) {
   HS_CHECK(std::isfinite(o.lr) && o.lr > 0.0, "adamw: lr must be > 0, got ", o.lr);
@@ -23,18 +17,6 @@ const AdamWOptions& checked(const AdamWOptions& o) {
   HS_CHECK(std::isfinite(o.weight_decay) && o.weight_decay >= 0.0,
            "adamw: weight_decay must be >= 0, got ", o.weight_decay);
   return o;
-}
-
-template <class T>
-void adamw_cpu(const Tensor& param, const Tensor& exp_avg, const Tensor& exp_avg_sq,
-               const Tensor& grad, const AdamWCoefficients<T>& c) {
-  T* p = param.data<T>();
-  T* m = exp_avg.data<T>();
-  T* v = exp_avg_sq.data<T>();
-  const T* g = grad.data<T>();
-  const std::int64_t n = param.numel();
-#pragma omp parallel for simd schedule(static) if (n > kParallelWork)
-  for (std::int64_t i = 0; i < n; ++i) adamw_update(p[i], m[i], v[i], g[i], c);
 }
 
 }  // namespace
@@ -50,7 +32,7 @@ void AdamW::update(const ParamGroup& group, const Tensor& param, const Tensor& g
                    ParamState& state) {
   const AdamWOptions& o = options_;
   const double t = static_cast<double>(state.steps);
-  const AdamWCoefficients<double> c{1.0 - group.lr * group.weight_decay,
+  const ops::AdamWCoefficients<double> c{1.0 - group.lr * group.weight_decay,
                                     o.beta1,
                                     o.beta2,
                                     1.0 - o.beta1,
@@ -58,18 +40,7 @@ void AdamW::update(const ParamGroup& group, const Tensor& param, const Tensor& g
                                     group.lr / (1.0 - std::pow(o.beta1, t)),
                                     std::sqrt(1.0 - std::pow(o.beta2, t)),
                                     o.eps};
-  const Tensor& exp_avg = state.buffers[0];
-  const Tensor& exp_avg_sq = state.buffers[1];
-  if (param.is_cuda()) {
-    HS_CUDA_CALL("adamw",
-                 cuda::adamw_update(param.dtype(), param.numel(), param.data_ptr(),
-                                    exp_avg.data_ptr(), exp_avg_sq.data_ptr(), grad.data_ptr(), c));
-    return;
-  }
-  dispatch_floating(param.dtype(), [&](auto tag) {
-    using T = decltype(tag);
-    adamw_cpu<T>(param, exp_avg, exp_avg_sq, grad, cast_coefficients<T>(c));
-  });
+  ops::adamw_update_(param, state.buffers[0], state.buffers[1], grad, c);
 }
 
 }  // namespace hs::nn
