@@ -6,7 +6,7 @@
 #include "core/backend.h"
 #include "cuda/allocator.h"
 #include "cuda/check.h"
-#include "cuda/cuda_ops.h"
+#include "cuda/backend.h"
 #include "cuda/launch.h"
 #include "cuda/stream.h"
 

@@ -7,7 +7,7 @@
 #include <cstdint>
 
 #include "cuda/check.h"
-#include "cuda/cuda_ops.h"
+#include "cuda/batch_norm.h"
 #include "cuda/launch.h"
 #include "cuda/scratch.h"
 #include "cuda/stream.h"

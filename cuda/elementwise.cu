@@ -5,7 +5,7 @@
 #include <cstdint>
 
 #include "cuda/check.h"
-#include "cuda/cuda_ops.h"
+#include "cuda/elementwise.h"
 #include "cuda/launch.h"
 #include "cuda/stream.h"
 

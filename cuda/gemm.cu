@@ -7,7 +7,7 @@
 #include <limits>
 
 #include "cuda/check.h"
-#include "cuda/cuda_ops.h"
+#include "cuda/gemm.h"
 #include "cuda/stream.h"
 
 namespace hs::cuda {

@@ -4,7 +4,7 @@
 #include <cstdint>
 
 #include "cuda/check.h"
-#include "cuda/cuda_ops.h"
+#include "cuda/loss.h"
 #include "cuda/launch.h"
 #include "cuda/scratch.h"
 #include "cuda/stream.h"

@@ -7,7 +7,7 @@
 #include <limits>
 
 #include "cuda/check.h"
-#include "cuda/cuda_ops.h"
+#include "cuda/pooling.h"
 #include "cuda/launch.h"
 #include "cuda/scratch.h"
 #include "cuda/stream.h"

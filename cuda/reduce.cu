@@ -7,7 +7,7 @@
 #include <type_traits>
 
 #include "cuda/check.h"
-#include "cuda/cuda_ops.h"
+#include "cuda/reduce.h"
 #include "cuda/launch.h"
 #include "cuda/stream.h"
 

@@ -2,7 +2,7 @@
 // Conv2d: a 2-D convolution layer (NCHW) with weight [out, in/groups, k, k] initialised
 // Kaiming-normal (fan_out, ReLU) and an optional bias (zeros). Requires in and out
 // divisible by groups.
-#include "autograd/conv_functions.h"
+#include "autograd/conv2d.h"
 #include "nn/module.h"
 
 namespace hs::nn {

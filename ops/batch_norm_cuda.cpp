@@ -1,7 +1,7 @@
 #include "ops/batch_norm_cuda.h"
 
 #include "ops/dispatch.h"
-#include "cuda/cuda_ops.h"
+#include "cuda/batch_norm.h"
 
 namespace hs::ops::detail {
 namespace {

@@ -1,7 +1,7 @@
 #include "ops/conv2d_cuda.h"
 
 #include "ops/dispatch.h"
-#include "cuda/cuda_ops.h"
+#include "cuda/conv2d.h"
 #include "kernels/im2col_index.h"
 #include "ops/reduce.h"
 

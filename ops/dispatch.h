@@ -1,11 +1,18 @@
 #pragma once
 // Argument checks shared by the operators and the device switch: CPU code runs inline,
-// CUDA tensors go to cuda/cuda_ops.h in builds with CUDA and raise an hs::Error otherwise.
+// CUDA tensors go to cuda/<op>.h in builds with CUDA and raise an hs::Error otherwise.
 #include "core/error.h"
 #include "core/tensor.h"
 
 #if HSNET_WITH_CUDA
-#include "cuda/cuda_ops.h"
+#include "cuda/backend.h"
+#include "cuda/batch_norm.h"
+#include "cuda/conv2d.h"
+#include "cuda/elementwise.h"
+#include "cuda/gemm.h"
+#include "cuda/loss.h"
+#include "cuda/pooling.h"
+#include "cuda/reduce.h"
 #endif
 
 namespace hs::ops::detail {

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "autograd/conv_functions.h"
+#include "autograd/conv2d.h"
 #include "autograd/functions.h"
 #include "autograd/nn_functions.h"
 #include "nn/batch_norm.h"

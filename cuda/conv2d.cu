@@ -6,7 +6,8 @@
 #include <cstdint>
 
 #include "cuda/check.h"
-#include "cuda/cuda_ops.h"
+#include "cuda/conv2d.h"
+#include "cuda/gemm.h"
 #include "cuda/launch.h"
 #include "cuda/scratch.h"
 #include "cuda/stream.h"

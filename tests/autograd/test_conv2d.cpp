@@ -2,7 +2,7 @@
 // strides, paddings, dilations and groups; which inputs get a gradient; grad mode.
 #include <catch2/catch.hpp>
 
-#include "autograd/conv_functions.h"
+#include "autograd/conv2d.h"
 #include "autograd/grad_mode.h"
 #include "autograd_test_util.h"
 #include "ops/conv2d.h"

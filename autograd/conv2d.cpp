@@ -1,6 +1,6 @@
 // Differentiable 2-D convolution: forward through ops::conv2d_forward, backward through
 // ops::conv2d_backward_{input,weight,bias}.
-#include "autograd/conv_functions.h"
+#include "autograd/conv2d.h"
 
 #include <memory>
 #include <utility>
