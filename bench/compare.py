@@ -94,9 +94,13 @@ def sides(args):
 
 
 def commands(args, model, mode, batch):
-    """The hsnet and torch command lines of one run."""
+    """The command line and environment of each side for one run. A batch-1 step costs
+    milliseconds, and PyTorch's first few are several times slower than the rest (one-time
+    set-up per shape), so latency rows get at least 5 warm-up and 20 timed steps."""
+    steps, warmup = (max(args.steps, 20), max(args.warmup, 5)) if batch == 1 else (
+        args.steps, args.warmup)
     common = ["--model", model, "--mode", mode, "--batch", str(batch), "--steps",
-              str(args.steps), "--warmup", str(args.warmup), "--threads", str(args.threads),
+              str(steps), "--warmup", str(warmup), "--threads", str(args.threads),
               "--device", args.device]
     return {side: (prefix + common, env) for side, (prefix, env) in sides(args).items()}
 
