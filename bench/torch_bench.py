@@ -80,10 +80,10 @@ def main(argv=None):
             sys.exit("torch_bench: --device cuda but this PyTorch sees no CUDA device")
         torch.backends.cudnn.benchmark = True
     options = model_options(args)
-    cifar = "cifar" in args.model
+    native = torch_models.input_size(args.model)
     channels = options.get("in_channels", 3)
-    classes = options.get("classes", 10 if cifar else 1000)
-    size = args.size if args.size > 0 else (32 if cifar else 224)
+    classes = options.get("classes", 10 if native == 32 else 1000)
+    size = args.size if args.size > 0 else native
 
     torch.manual_seed(0)
     model = init_like_hsnet(torch_models.create_model(args.model, **options)).to(device)

@@ -79,10 +79,9 @@ Command add_bench(CLI::App& app) {
     const Device device = parse_device(a->device);
     const nlohmann::json options = a->model.options();
     const std::int64_t channels = options.value("in_channels", std::int64_t{3});
-    const std::int64_t classes =
-        options.value("classes", a->model.model.find("cifar") != std::string::npos ? 10 : 1000);
-    const std::int64_t size =
-        a->size > 0 ? a->size : (a->model.model.find("cifar") != std::string::npos ? 32 : 224);
+    const std::int64_t native_size = models::model_input_size(a->model.model);
+    const std::int64_t classes = options.value("classes", native_size == 32 ? 10 : 1000);
+    const std::int64_t size = a->size > 0 ? a->size : native_size;
 
     nn::manual_seed(0);
     auto model = models::create_model(a->model.model, options);
