@@ -29,6 +29,7 @@ void add_edge(BlockDiagram& d, std::string from, std::string to, std::int64_t ch
 void add_frame(BlockDiagram& d, const std::vector<std::int64_t>& widths, std::int64_t channels,
                std::int64_t out_channels, const std::string& stride_note) {
   const double middle = (static_cast<double>(widths.size()) - 1) / 2;
+  d.channels = channels;
   add_node(d, "input", "tensor", "input  " + std::to_string(channels) + " ch", middle, kInputRow);
   for (std::size_t i = 0; i < widths.size(); ++i) {
     add_node(d, group_id("x", i), "tensor", "x" + std::to_string(i) + "  " +

@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "core/error.h"
+#include "nn/summary.h"
 #include <fstream>
 #include "tools/block_diagram.h"
 #include "tools/commands.h"
@@ -17,7 +18,7 @@ namespace {
 
 struct ExplainArgs {
   std::string block = "hs", out;
-  std::int64_t s = 4, w = 8, stride = 1, cardinality = 1;
+  std::int64_t s = 4, w = 8, stride = 1, cardinality = 1, size = 32;
   std::vector<std::int64_t> widths;
   double ratio = 0.5;
   bool carry_leading = false, stage = false;
@@ -28,7 +29,8 @@ void write_file_atomically(const std::string& path, const std::string& text) {
   std::ofstream(path) << text;
 }
 
-BlockDiagram diagram_of(const ExplainArgs& a) {
+// The block the options describe, and its diagram.
+std::pair<std::shared_ptr<nn::Module>, BlockDiagram> block_of(const ExplainArgs& a) {
   if (a.block == "hs") {
     nn::HSBlockOptions o;
     o.splits = a.s;
@@ -37,7 +39,8 @@ BlockDiagram diagram_of(const ExplainArgs& a) {
     o.carry_ratio = a.ratio;
     o.carry_leading = a.carry_leading;
     o.stride = a.stride;
-    return hs_block_diagram(nn::HSBlock(o));
+    auto block = std::make_shared<nn::HSBlock>(o);
+    return {block, hs_block_diagram(*block)};
   }
   if (a.block == "res2net") {
     HS_CHECK(a.widths.empty(), "explain: --widths applies to --block hs only (Res2Net splits are equal)");
@@ -47,7 +50,7 @@ BlockDiagram diagram_of(const ExplainArgs& a) {
     o.cardinality = a.cardinality;
     o.stride = a.stride;
     o.stage = a.stage || a.stride != 1;
-    return res2net_block_diagram(o);
+    return {std::make_shared<nn::Res2NetBlock>(o), res2net_block_diagram(o)};
   }
   HS_FAIL("explain: --block must be hs or res2net, got '", a.block, "'");
 }
@@ -66,10 +69,15 @@ Command add_explain(CLI::App& app) {
   app.add_option("--cardinality", a->cardinality, "Res2NeXt: groups of each 3x3 convolution")
       ->capture_default_str();
   app.add_flag("--stage", a->stage, "Res2Net: the stage block (no additions, last split pooled)");
+  app.add_option("--size", a->size, "input height and width for the MAC count")->capture_default_str();
   app.add_option("--out", a->out, "write the diagram here as SVG");
   return [a]() {
-    const BlockDiagram d = diagram_of(*a);
+    HS_CHECK(a->size >= 1, "explain: --size must be >= 1, got ", a->size);
+    const auto [block, d] = block_of(*a);
     std::cout << d.title << "\n\n" << d.table;
+    const nn::Summary summary = nn::summarize(*block, {1, d.channels, a->size, a->size});
+    std::cout << "params=" << summary.total_params << " macs=" << summary.total_macs << " (input "
+              << a->size << "x" << a->size << ")\n";
     if (!a->out.empty()) {
       write_file_atomically(a->out, diagram_svg(d));
       std::cout << "\nwrote " << a->out << " (" << d.nodes.size() << " nodes, " << d.edges.size()

@@ -118,6 +118,8 @@ TEST_CASE("hsnet explain prints the bookkeeping and writes the SVG; bad options 
   INFO(out);
   REQUIRE(status == 0);
   CHECK(out.find("    3      8         4     12          6          6") != std::string::npos);
+  // Convs 8², 12², 14² channels x 9 taps = 3636 weights (+ 2·34 BN) and 3636 MACs per pixel.
+  CHECK(out.find("params=3704 macs=3723264 (input 32x32)") != std::string::npos);
   std::ifstream in(path);
   std::stringstream svg;
   svg << in.rdbuf();
