@@ -4,13 +4,22 @@ hsnet, torch, hsnet, torch ... over the rounds so slow drifts of the machine hit
 
     /usr/bin/python3 bench/compare.py --hsnet build/tools/hsnet --threads 2 --json cmp.json
     /usr/bin/python3 bench/compare.py --quick --models resnet20_cifar        # smoke test
+    /usr/bin/python3 bench/compare.py --baseline old/hsnet   # also time an earlier hsnet build
 
-Prints one row per (model, mode, batch): the median img/s of each side over the rounds with
-its min-max spread, the ratio hsnet/torch of the medians, and each side's peak RSS (the
-largest over the rounds). --json FILE writes the same rows, with every round's numbers.
+PyTorch runs twice per round: as it runs by default ("torch"), and tuned as a
+performance-minded user runs it ("torch-tc": Debian's tcmalloc preloaded, which keeps glibc's
+allocator from mapping and unmapping every large activation buffer). Both sides' training
+steps include an SGD step; inference runs on batch-norm statistics calibrated first. Besides
+the batch sizes asked for, each model gets a batch-1 inference row (--no-latency drops it):
+the latency of predicting one image.
+
+Prints one row per (model, mode, batch): each side's median img/s over the rounds with its
+min-max spread and its peak RSS (the largest over the rounds), and the ratios of hsnet's
+median to each other side's. --json FILE writes the same rows, with every round's numbers.
 """
 import argparse
 import collections
+import glob
 import json
 import os
 import re
@@ -45,28 +54,60 @@ def parse_args(argv=None):
     p.add_argument("--hsnet", default="build/tools/hsnet", help="the hsnet binary")
     p.add_argument("--python", default=sys.executable, help="Python with PyTorch")
     p.add_argument("--json", metavar="FILE", help="also write the rows as JSON")
+    p.add_argument("--baseline", metavar="HSNET", help="another hsnet binary to time alongside")
+    p.add_argument("--peers", nargs="+", default=["default", "tuned"],
+                   choices=("default", "tuned"), help="which PyTorch runs to time")
+    p.add_argument("--tcmalloc", default=find_tcmalloc(),
+                   help="the tcmalloc library the tuned PyTorch preloads")
+    p.add_argument("--no-latency", dest="latency", action="store_false",
+                   help="no batch-1 inference rows")
     args = p.parse_args(argv)
     if args.quick:
         args.rounds, args.steps, args.warmup = 1, 2, 1
     if args.rounds < 1 or args.steps < 1 or args.warmup < 0 or min(args.batch) < 1:
         p.error("--rounds, --steps and --batch must be >= 1, --warmup >= 0")
-    if not os.access(args.hsnet, os.X_OK):
-        p.error(f"--hsnet {args.hsnet} is not an executable (build it, or point --hsnet at it)")
+    for flag, binary in (("--hsnet", args.hsnet), ("--baseline", args.baseline)):
+        if binary is not None and not os.access(binary, os.X_OK):
+            p.error(f"{flag} {binary} is not an executable (build it, or point {flag} at it)")
+    if "tuned" in args.peers and not (args.tcmalloc and os.path.exists(args.tcmalloc)):
+        p.error("the tuned PyTorch needs tcmalloc (Debian's libtcmalloc-minimal4, installed by "
+                "scripts/setup.sh --tests), or --peers default")
     return args
 
 
+def find_tcmalloc():
+    found = sorted(glob.glob("/usr/lib/*/libtcmalloc_minimal.so.4"))
+    return found[0] if found else None
+
+
+def sides(args):
+    """Side name -> (program prefix, extra environment), in the order each round runs them."""
+    torch = [args.python, os.path.join(HERE, "torch_bench.py")]
+    out = {"hsnet": ([args.hsnet, "bench"], {})}
+    if args.baseline:
+        out["base"] = ([args.baseline, "bench"], {})
+    if "default" in args.peers:
+        out["torch"] = (torch, {})
+    if "tuned" in args.peers:
+        out["torch-tc"] = (torch, {"LD_PRELOAD": args.tcmalloc})
+    return out
+
+
 def commands(args, model, mode, batch):
-    """The hsnet and torch command lines of one run."""
+    """The command line and environment of each side for one run. A batch-1 step costs
+    milliseconds, and PyTorch's first few are several times slower than the rest (one-time
+    set-up per shape), so latency rows get at least 5 warm-up and 20 timed steps."""
+    steps, warmup = (max(args.steps, 20), max(args.warmup, 5)) if batch == 1 else (
+        args.steps, args.warmup)
     common = ["--model", model, "--mode", mode, "--batch", str(batch), "--steps",
-              str(args.steps), "--warmup", str(args.warmup), "--threads", str(args.threads),
+              str(steps), "--warmup", str(warmup), "--threads", str(args.threads),
               "--device", args.device]
-    return {"hsnet": [args.hsnet, "bench"] + common,
-            "torch": [args.python, os.path.join(HERE, "torch_bench.py")] + common}
+    return {side: (prefix + common, env) for side, (prefix, env) in sides(args).items()}
 
 
-def run_bench(cmd, case):
+def run_bench(cmd, env, case):
     """Runs one bench process for case (model, mode, batch); returns its last line parsed."""
-    result = subprocess.run(cmd, capture_output=True, text=True)
+    result = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, **env})
     lines = [line for line in result.stdout.splitlines() if line.strip()]
     match = BENCH_LINE.match(lines[-1]) if lines else None
     if result.returncode != 0:
@@ -80,7 +121,8 @@ def run_bench(cmd, case):
         return {"img_per_s": float(match[4]), "ms_per_step": float(match[5]),
                 "peak_rss_mb": float(match[6]), "openmp_wait": wait[1] if wait else None}
     tail = "\n".join((result.stderr.strip() or result.stdout.strip()).splitlines()[-15:])
-    raise BenchError(f"compare: `{' '.join(cmd)}` failed ({why}); output tail:\n{tail}")
+    prefix = " ".join(f"{k}={v}" for k, v in env.items())
+    raise BenchError(f"compare: `{prefix + ' ' if prefix else ''}{' '.join(cmd)}` failed ({why}); output tail:\n{tail}")
 
 
 def summarise(runs):
@@ -89,16 +131,22 @@ def summarise(runs):
             "peak_rss_mb": max(r["peak_rss_mb"] for r in runs), "runs": runs}
 
 
-def table(rows):
-    head = ("model", "mode", "batch", "hsnet img/s", "(min-max)", "torch img/s", "(min-max)",
-            "hsnet/torch", "hsnet MB", "torch MB")
+def table(rows, names):
+    """names: the sides in column order; ratios are hsnet's median over each other side's."""
+    head = ["model", "mode", "batch"]
+    for n in names:
+        head += [f"{n} img/s", "(min-max)", f"{n} MB"]
+    head += [f"hsnet/{n}" for n in names[1:]] + ["hsnet ms"]
     body = []
     for r in rows:
-        h, t = r["hsnet"], r["torch"]
-        body.append((r["model"], r["mode"], str(r["batch"]), f"{h['img_per_s']:.1f}",
-                     f"({h['min']:.1f}-{h['max']:.1f})", f"{t['img_per_s']:.1f}",
-                     f"({t['min']:.1f}-{t['max']:.1f})", f"{r['ratio']:.2f}",
-                     f"{h['peak_rss_mb']:.0f}", f"{t['peak_rss_mb']:.0f}"))
+        cells = [r["model"], r["mode"], str(r["batch"])]
+        for n in names:
+            side = r["sides"][n]
+            cells += [f"{side['img_per_s']:.1f}", f"({side['min']:.1f}-{side['max']:.1f})",
+                      f"{side['peak_rss_mb']:.0f}"]
+        cells += [f"{r['ratios'][n]:.2f}" for n in names[1:]]
+        cells.append(f"{1000.0 * r['batch'] / r['sides']['hsnet']['img_per_s']:.1f}")
+        body.append(cells)
     widths = [max(len(row[i]) for row in [head] + body) for i in range(len(head))]
 
     def fmt(row):  # names left-aligned, numbers right-aligned
@@ -110,39 +158,43 @@ def table(rows):
 def main(argv=None):
     args = parse_args(argv)
     cases = [(m, mode, b) for m in args.models for mode in args.modes for b in args.batch]
-    runs = {case: {"hsnet": [], "torch": []} for case in cases}
+    if args.latency and "infer" in args.modes:
+        cases += [(m, "infer", 1) for m in args.models if (m, "infer", 1) not in cases]
+    names = list(sides(args))
+    runs = {case: {n: [] for n in names} for case in cases}
     started = time.time()
     try:
         # Rounds outermost: a burst of load on the machine lands in one round of every row.
         for round_index in range(args.rounds):
             for case in cases:
-                for side, cmd in commands(args, *case).items():
-                    result = run_bench(cmd, case)
+                for side, (cmd, env) in commands(args, *case).items():
+                    result = run_bench(cmd, env, case)
                     runs[case][side].append(result)
                     print(f"[round {round_index + 1}/{args.rounds}, {time.time() - started:.0f} s] "
-                          f"{side:5} {case[0]} {case[1]} batch {case[2]}: "
+                          f"{side:8} {case[0]} {case[1]} batch {case[2]}: "
                           f"{result['img_per_s']:.1f} img/s, {result['peak_rss_mb']:.0f} MB",
                           file=sys.stderr, flush=True)
     except BenchError as e:
         print(e, file=sys.stderr)
         return 1
     rows = []
-    for (model, mode, batch) in cases:
-        h, t = summarise(runs[(model, mode, batch)]["hsnet"]), summarise(
-            runs[(model, mode, batch)]["torch"])
-        rows.append({"model": model, "mode": mode, "batch": batch, "hsnet": h, "torch": t,
-                     "ratio": h["img_per_s"] / t["img_per_s"]})
+    for case in cases:
+        stats = {n: summarise(runs[case][n]) for n in names}
+        ratios = {n: stats["hsnet"]["img_per_s"] / stats[n]["img_per_s"] for n in names[1:]}
+        rows.append({"model": case[0], "mode": case[1], "batch": case[2], "sides": stats,
+                     "ratios": ratios})
     print(f"threads {args.threads}, device {args.device}, {args.rounds} rounds of "
           f"{args.warmup} warm-up + {args.steps} timed steps (median step per run, median of runs)")
-    print(table(rows))
+    print(table(rows, names))
     waits = collections.Counter(r["openmp_wait"] for case in cases for r in runs[case]["hsnet"]
                                 if r.get("openmp_wait"))
     if waits:
         print("hsnet OpenMP wait: " + ", ".join(f"{w} ({n} runs)" for w, n in waits.most_common())
-              + f"; PyTorch: OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY', 'unset')}")
+              + f"; PyTorch: OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY', 'unset')}"
+              + (f"; torch-tc preloads {args.tcmalloc}" if "torch-tc" in names else ""))
     if args.json:
         settings = {k: getattr(args, k) for k in ("threads", "device", "rounds", "steps", "warmup",
-                                                  "hsnet")}
+                                                  "hsnet", "baseline", "peers", "tcmalloc")}
         with open(args.json, "w") as f:
             json.dump({"settings": settings, "rows": rows}, f, indent=2)
             f.write("\n")

@@ -43,6 +43,12 @@ DEFAULT_CASES = [
     # strided blocks' convs and average pools.
     case("hs_resnet29_cifar", "1x28x28", in_channels=1),
     case("resnet20_cifar", "1x28x28", in_channels=1),
+    # Res2Net: the CIFAR twin of hs_resnet29, odd widths on odd sizes, and the ImageNet
+    # layout with and without grouped 3x3 convolutions (Res2NeXt).
+    case("res2net29_cifar", "3x32x32"),
+    case("res2net29_cifar", "1x28x28", s=3, w0=5, in_channels=1, classes=7),
+    case("res2net50_26w_4s", "3x64x64"),
+    case("res2next50", "3x64x64"),
 ]
 
 # hsnet command-line flag of each registry option.

@@ -4,8 +4,9 @@ throughput of a model twin (bench/torch_models.py) on synthetic input, warm-up e
     /usr/bin/python3 bench/torch_bench.py --model hs_resnet29_cifar --batch 128 --mode train
 
 Each step does what hsnet's does: in train mode zero the gradients (set to None), forward,
-cross-entropy against labels i % classes, backward (no optimizer step); in infer mode a
-forward in eval mode without autograd. Seeds and the input shape follow hsnet's (N x C x S x S
+cross-entropy against labels i % classes, backward and (unless --optimizer none) an SGD step
+(lr 0.05, momentum 0.9, weight decay 5e-4); in infer mode a forward in eval mode without
+autograd, on batch-norm statistics calibrated first by --calibrate train-mode forward passes. Seeds and the input shape follow hsnet's (N x C x S x S
 standard normal input, S = 32 for CIFAR models and 224 otherwise). The last line has hsnet's
 machine-readable format:
 
@@ -43,6 +44,10 @@ def parse_args(argv=None):
                    help="input height and width (default 32, ImageNet models 224)")
     p.add_argument("--threads", type=int, default=0, help="CPU threads (default: all cores)")
     p.add_argument("--device", default="cpu", choices=("cpu", "cuda"))
+    p.add_argument("--optimizer", default="sgd", choices=("sgd", "none"),
+                   help="train mode: sgd (the step includes it) | none")
+    p.add_argument("--calibrate", type=int, default=2,
+                   help="infer mode: train-mode forward passes that set the batch-norm statistics")
     args = p.parse_args(argv)
     if args.batch < 1 or args.steps < 1 or args.warmup < 0:
         p.error("--batch and --steps must be >= 1, --warmup >= 0")
@@ -75,23 +80,33 @@ def main(argv=None):
             sys.exit("torch_bench: --device cuda but this PyTorch sees no CUDA device")
         torch.backends.cudnn.benchmark = True
     options = model_options(args)
-    cifar = "cifar" in args.model
+    native = torch_models.input_size(args.model)
     channels = options.get("in_channels", 3)
-    classes = options.get("classes", 10 if cifar else 1000)
-    size = args.size if args.size > 0 else (32 if cifar else 224)
+    classes = options.get("classes", 10 if native == 32 else 1000)
+    size = args.size if args.size > 0 else native
 
     torch.manual_seed(0)
     model = init_like_hsnet(torch_models.create_model(args.model, **options)).to(device)
     train = args.mode == "train"
-    model.train(train)
     generator = torch.Generator().manual_seed(1)
     images = torch.randn(args.batch, channels, size, size, generator=generator).to(device)
     labels = (torch.arange(args.batch) % classes).to(device)
+    if not train:
+        model.train(True)
+        with torch.no_grad():
+            for _ in range(args.calibrate):
+                model(images)
+    model.train(train)
+    sgd = None
+    if train and args.optimizer == "sgd":
+        sgd = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9, weight_decay=5e-4)
 
     def step():
         if train:
             model.zero_grad(set_to_none=True)
             F.cross_entropy(model(images), labels).backward()
+            if sgd is not None:
+                sgd.step()
         else:
             with torch.no_grad():
                 model(images)

@@ -1,4 +1,4 @@
-"""PyTorch twins of hsnet's models (models/*.cpp, nn/hs_block.cpp).
+"""PyTorch twins of hsnet's models (models/*.cpp, nn/hs_block.cpp, nn/res2net_block.cpp).
 
 Each model here computes the same function as the hsnet model of the same name and options
 and has the same state-dict keys and shapes, so an hsnet checkpoint loads strictly:
@@ -169,6 +169,44 @@ class HSBottleneck(nn.Module):
         return F.relu(y, inplace=True)
 
 
+class Res2NetBottleneck(nn.Module):
+    """conv1x1 -> BN -> ReLU -> Res2Net hierarchy -> conv1x1 (x4) -> BN, + shortcut, ReLU.
+
+    The hierarchy splits scale*width channels into groups x_0..x_{s-1}: y_0 = K_0(x_0),
+    y_i = K_i(x_i + y_{i-1}) up to i = s-2, and the last group passes through; in the stage
+    block (stride or shape change) there are no additions and the last group is average-
+    pooled 3x3 (stride, pad 1, padding counted). K_i = conv3x3(groups=cardinality) -> BN -> ReLU.
+    """
+    expansion = 4
+
+    def __init__(self, cin, planes, stride=1, scale=4, width=26, cardinality=1):
+        super().__init__()
+        inner = scale * width
+        self.stage = stride != 1 or cin != planes * 4
+        self.scale, self.width = scale, width
+        self.conv1 = conv(cin, inner, 1)
+        self.bn1 = nn.BatchNorm2d(inner)
+        self.convs = nn.ModuleList(
+            nn.Conv2d(width, width, 3, stride=stride, padding=1, groups=cardinality, bias=False)
+            for _ in range(scale - 1))
+        self.bns = nn.ModuleList(nn.BatchNorm2d(width) for _ in range(scale - 1))
+        self.pool = nn.AvgPool2d(3, stride, 1) if self.stage else None
+        self.conv3 = conv(inner, planes * 4, 1)
+        self.bn3 = nn.BatchNorm2d(planes * 4)
+        self.downsample = make_downsample(cin, planes * 4, stride)
+
+    def forward(self, x):
+        xs = torch.split(F.relu(self.bn1(self.conv1(x))), self.width, 1)
+        ys = []
+        for i, (k, b) in enumerate(zip(self.convs, self.bns)):
+            inp = xs[i] if i == 0 or self.stage else xs[i] + ys[-1]
+            ys.append(F.relu(b(k(inp))))
+        ys.append(self.pool(xs[-1]) if self.pool is not None else xs[-1])
+        y = self.bn3(self.conv3(torch.cat(ys, 1)))
+        y = y + (self.downsample(x) if self.downsample is not None else x)
+        return F.relu(y)
+
+
 class ResNet(nn.Module):
     """Stem conv -> BN -> ReLU [-> maxpool 3x3/2], stages layer1..layerK, global average
     pool, flatten, fc — the skeleton of models/resnet.cpp with torchvision's names."""
@@ -270,6 +308,50 @@ def resnet50(classes=1000, in_channels=3, base_width=64):
     return ResNet(64, 7, 2, True, stages, features, classes, in_channels)
 
 
+def res2net_width(planes, base_width, cardinality):
+    """A stage's split width as the released Res2Net code computes it."""
+    return planes * base_width // 64 * cardinality
+
+
+def res2net_imagenet(depth, base_width, scale, cardinality, classes=1000, in_channels=3):
+    planes = [64, 128, 256, 512]
+    stages, features = _stages(
+        _IMAGENET_BLOCKS[depth], planes,
+        lambda k, cin, p, stride: Res2NetBottleneck(
+            cin, p, stride, scale, res2net_width(p, base_width, cardinality), cardinality),
+        4, 64)
+    return ResNet(64, 7, 2, True, stages, features, classes, in_channels)
+
+
+def res2net_cifar(depth, s=4, w0=8, classes=10, in_channels=3):
+    """hs_resnet_cifar's layout with the Res2Net bottleneck: split width w0 * 2^stage."""
+    if depth < 11 or (depth - 2) % 9:
+        raise ValueError(f"res2net_cifar: depth must be 9n+2, got {depth}")
+    n = (depth - 2) // 9
+    stages, features = _stages(
+        [n] * 3, [16, 32, 64],
+        lambda k, cin, p, stride: Res2NetBottleneck(cin, p, stride, s, w0 << k), 4, 16)
+    return ResNet(16, 3, 1, False, stages, features, classes, in_channels)
+
+
+def res2next29_cifar(cardinality, base_width, scale, classes=10, in_channels=3):
+    """The ResNeXt-29 CIFAR layout (stem of 64, planes 64, 128, 256) with Res2NeXt blocks."""
+    stages, features = _stages(
+        [3, 3, 3], [64, 128, 256],
+        lambda k, cin, p, stride: Res2NetBottleneck(
+            cin, p, stride, scale, res2net_width(p, base_width, cardinality), cardinality),
+        4, 64)
+    return ResNet(64, 3, 1, False, stages, features, classes, in_channels)
+
+
+RES2NET_PRESETS = {  # name: (depth, width per split, scale, cardinality)
+    "res2net50_26w_4s": (50, 26, 4, 1), "res2net50_26w_6s": (50, 26, 6, 1),
+    "res2net50_26w_8s": (50, 26, 8, 1), "res2net50_48w_2s": (50, 48, 2, 1),
+    "res2net50_14w_8s": (50, 14, 8, 1), "res2net101_26w_4s": (101, 26, 4, 1),
+    "res2next50": (50, 4, 4, 8),
+}
+
+
 def _registry():
     models = {}
     for depth in (29, 56, 110, 164):
@@ -279,7 +361,18 @@ def _registry():
     for depth in (20, 32, 44, 56, 110):
         models[f"resnet{depth}_cifar"] = lambda d=depth, **o: resnet_cifar(d, **o)
     models["resnet50"] = lambda **o: resnet50(**o)
+    for depth in (29, 56, 110, 164):
+        models[f"res2net{depth}_cifar"] = lambda d=depth, **o: res2net_cifar(d, **o)
+    for name, preset in RES2NET_PRESETS.items():
+        models[name] = lambda p=preset, **o: res2net_imagenet(*p, **o)
+    models["res2next29_6c24w4s"] = lambda **o: res2next29_cifar(6, 24, 4, **o)
     return models
+
+
+def input_size(name):
+    """The image side a model is laid out for (models::model_input_size): 32 for the CIFAR
+    layouts, 224 for ImageNet's."""
+    return 32 if name.endswith("_cifar") or name.startswith("res2next29") else 224
 
 
 MODELS = _registry()

@@ -1,33 +1,9 @@
 #include "models/blocks.h"
 
 #include "autograd/functions.h"
+#include "models/block_parts.h"
 
 namespace hs::models {
-
-namespace {
-
-std::shared_ptr<nn::Conv2d> conv(std::int64_t in, std::int64_t out, std::int64_t k,
-                                 std::int64_t stride) {
-  nn::Conv2dOptions o;
-  o.in_channels = in;
-  o.out_channels = out;
-  o.kernel_size = k;
-  o.stride = stride;
-  o.padding = k / 2;
-  return std::make_shared<nn::Conv2d>(o);
-}
-
-std::shared_ptr<nn::BatchNorm2d> bn(std::int64_t c, bool relu) {
-  return std::make_shared<nn::BatchNorm2d>(c, 0.1, 1e-5, relu);
-}
-
-// relu(bn(pre_bn) + shortcut(x)), the batch norm, add and ReLU in one pass.
-Variable finish(nn::BatchNorm2d& bn, const Variable& pre_bn, const Variable& x,
-                const std::shared_ptr<nn::Sequential>& downsample) {
-  return bn.forward_add_relu(pre_bn, downsample ? (*downsample)(x) : x);
-}
-
-}  // namespace
 
 std::shared_ptr<nn::Sequential> make_downsample(std::int64_t in, std::int64_t out,
                                                 std::int64_t stride) {

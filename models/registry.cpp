@@ -5,6 +5,8 @@
 #include <map>
 #include <sstream>
 
+#include "models/res2net.h"
+
 namespace hs::models {
 
 namespace {
@@ -20,6 +22,7 @@ const std::vector<std::string> kHsCifarOptions = {"s", "w0", "ratio", "carry_lea
 const std::vector<std::string> kHsImagenetOptions = {
     "s", "ratio", "carry_leading", "downsample_block", "base_width", "classes", "in_channels"};
 const std::vector<std::string> kPlainOptions = {"classes", "in_channels"};
+const std::vector<std::string> kRes2NetCifarOptions = {"s", "w0", "classes", "in_channels"};
 
 const std::map<std::string, Entry>& registry() {
   static const std::map<std::string, Entry> entries = [] {
@@ -37,6 +40,23 @@ const std::map<std::string, Entry>& registry() {
       m["resnet" + std::to_string(depth) + "_cifar"] = {
           kPlainOptions, ModelOptions{}, [depth](const ModelOptions& o) { return resnet_cifar(depth, o); }};
     m["resnet50"] = {kPlainOptions, imagenet, [](const ModelOptions& o) { return resnet50(o); }};
+    for (int depth : {29, 56, 110, 164})
+      m["res2net" + std::to_string(depth) + "_cifar"] = {
+          kRes2NetCifarOptions, ModelOptions{}, [depth](const ModelOptions& o) { return res2net_cifar(depth, o); }};
+    // The released Res2Net ImageNet models: depth, width per split, scale, cardinality.
+    struct Res2NetPreset { const char* name; int depth; std::int64_t width, scale, cardinality; };
+    for (const Res2NetPreset& p : {Res2NetPreset{"res2net50_26w_4s", 50, 26, 4, 1},
+                                   Res2NetPreset{"res2net50_26w_6s", 50, 26, 6, 1},
+                                   Res2NetPreset{"res2net50_26w_8s", 50, 26, 8, 1},
+                                   Res2NetPreset{"res2net50_48w_2s", 50, 48, 2, 1},
+                                   Res2NetPreset{"res2net50_14w_8s", 50, 14, 8, 1},
+                                   Res2NetPreset{"res2net101_26w_4s", 101, 26, 4, 1},
+                                   Res2NetPreset{"res2next50", 50, 4, 4, 8}})
+      m[p.name] = {kPlainOptions, imagenet, [p](const ModelOptions& o) {
+                     return res2net_imagenet(p.depth, p.width, p.scale, p.cardinality, o);
+                   }};
+    m["res2next29_6c24w4s"] = {kPlainOptions, ModelOptions{},
+                               [](const ModelOptions& o) { return res2next29_cifar(6, 24, 4, o); }};
     return m;
   }();
   return entries;
@@ -72,6 +92,11 @@ std::vector<std::string> model_names() {
 
 std::vector<std::string> model_option_names(const std::string& name) {
   return find_entry(name).options;
+}
+
+std::int64_t model_input_size(const std::string& name) {
+  // The ImageNet entries are the ones whose defaults have ImageNet's 1000 classes.
+  return find_entry(name).defaults.classes == 1000 ? 224 : 32;
 }
 
 std::shared_ptr<ResNet> create_model(const std::string& name, const nlohmann::json& options) {

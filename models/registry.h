@@ -19,5 +19,7 @@ std::shared_ptr<ResNet> create_model(const std::string& name,
 std::vector<std::string> model_names();
 // The option keys `name` accepts.
 std::vector<std::string> model_option_names(const std::string& name);
+// The image side `name` is laid out for: 32 for the CIFAR layouts, 224 for ImageNet's.
+std::int64_t model_input_size(const std::string& name);
 
 }  // namespace hs::models

@@ -2,6 +2,7 @@
 
 #include "autograd/functions.h"
 #include "models/blocks.h"
+#include "models/stage.h"
 
 namespace hs::models {
 
@@ -36,20 +37,6 @@ Variable ResNet::forward(const Variable& x) {
 }
 
 namespace {
-
-// One stage of `blocks` blocks whose first block has `stride`; make(in, stride) builds one
-// block and returns it with its output channel count.
-template <class Make>
-std::shared_ptr<nn::Sequential> stage(int blocks, std::int64_t& in, std::int64_t stride,
-                                      Make&& make) {
-  auto seq = std::make_shared<nn::Sequential>();
-  for (int b = 0; b < blocks; ++b) {
-    auto [block, out] = make(in, b == 0 ? stride : 1);
-    seq->push_back(block);
-    in = out;
-  }
-  return seq;
-}
 
 void check_hs_options(const ModelOptions& o) {
   HS_CHECK(o.s >= 2, "model: s (split number) must be >= 2, got ", o.s);
@@ -92,17 +79,6 @@ std::shared_ptr<ResNet> hs_resnet_cifar(int depth, const ModelOptions& o) {
   return std::make_shared<ResNet>(StemOptions{o.in_channels, 16, 3, 1, false}, std::move(stages),
                                   in, o.classes);
 }
-
-namespace {
-std::vector<int> imagenet_blocks(int depth, const char* family) {
-  switch (depth) {
-    case 50: return {3, 4, 6, 3};
-    case 101: return {3, 4, 23, 3};
-    case 152: return {3, 8, 36, 3};
-  }
-  HS_FAIL(family, ": depth must be 50, 101 or 152, got ", depth);
-}
-}  // namespace
 
 std::shared_ptr<ResNet> hs_resnet_imagenet(int depth, const ModelOptions& o) {
   const std::vector<int> blocks = imagenet_blocks(depth, "hs_resnet");

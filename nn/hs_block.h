@@ -46,6 +46,7 @@ class HSBlock : public Module {
 
   std::int64_t channels() const { return channels_; }
   const std::vector<HSGroupPlan>& plan() const { return plan_; }
+  const HSBlockOptions& options() const { return opts_; }
   // The plan as a readable table (one line per group).
   std::string plan_str() const;
 

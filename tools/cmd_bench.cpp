@@ -1,5 +1,10 @@
 // hsnet bench: training-step or inference throughput of a model on synthetic input, the
-// warm-up steps excluded. The last line is machine-readable:
+// warm-up steps excluded. A training step is what a training loop does per batch: zero the
+// gradients, forward, cross-entropy, backward and (unless --optimizer none) an SGD step with
+// momentum 0.9 and weight decay 5e-4. Inference runs in eval mode on batch-norm statistics
+// calibrated first by a few train-mode forward passes (the statistics a trained model has,
+// not the initial mean 0 / variance 1). bench/torch_bench.py does the same in PyTorch.
+// The last line is machine-readable:
 // bench: model=NAME mode=MODE batch=B img_per_s=<float> ms_per_step=<float> peak_rss_mb=<float>
 #include <sys/resource.h>
 
@@ -15,6 +20,7 @@
 #include "models/registry.h"
 #include "ops/conv2d.h"
 #include "nn/init.h"
+#include "nn/sgd.h"
 #include "tools/commands.h"
 #include "tools/model_args.h"
 
@@ -24,8 +30,8 @@ namespace {
 
 struct BenchArgs {
   ModelArgs model;
-  std::int64_t batch = 128, steps = 10, warmup = 2, size = 0, threads = 0;
-  std::string mode = "train", device = "cpu", conv_algorithm = "auto";
+  std::int64_t batch = 128, steps = 10, warmup = 2, size = 0, threads = 0, calibrate = 2;
+  std::string mode = "train", device = "cpu", conv_algorithm = "auto", optimizer = "sgd";
 };
 
 double peak_rss_mb() {
@@ -46,6 +52,11 @@ Command add_bench(CLI::App& app) {
   app.add_option("--size", a->size, "input height and width (default 32, ImageNet models 224)");
   app.add_option("--threads", a->threads, "CPU threads (default: all cores)");
   app.add_option("--device", a->device, "cpu | cuda")->capture_default_str();
+  app.add_option("--optimizer", a->optimizer, "train mode: sgd (the step includes it) | none")
+      ->capture_default_str();
+  app.add_option("--calibrate", a->calibrate,
+                 "infer mode: train-mode forward passes that set the batch-norm statistics first")
+      ->capture_default_str();
   app.add_option("--conv-algorithm", a->conv_algorithm,
                  "f32 CPU convolutions: auto | gemm (im2col + BLAS only) | direct (wherever "
                  "the direct kernel applies)")
@@ -55,6 +66,9 @@ Command add_bench(CLI::App& app) {
              a->mode, "'");
     HS_CHECK(a->batch >= 1 && a->steps >= 1 && a->warmup >= 0,
              "bench: --batch and --steps must be >= 1, --warmup >= 0");
+    HS_CHECK(a->optimizer == "sgd" || a->optimizer == "none",
+             "bench: --optimizer must be sgd or none, got '", a->optimizer, "'");
+    HS_CHECK(a->calibrate >= 0, "bench: --calibrate must be >= 0, got ", a->calibrate);
     HS_CHECK(a->conv_algorithm == "auto" || a->conv_algorithm == "gemm" ||
                  a->conv_algorithm == "direct",
              "bench: --conv-algorithm must be auto, gemm or direct, got '", a->conv_algorithm, "'");
@@ -65,27 +79,37 @@ Command add_bench(CLI::App& app) {
     const Device device = parse_device(a->device);
     const nlohmann::json options = a->model.options();
     const std::int64_t channels = options.value("in_channels", std::int64_t{3});
-    const std::int64_t classes =
-        options.value("classes", a->model.model.find("cifar") != std::string::npos ? 10 : 1000);
-    const std::int64_t size =
-        a->size > 0 ? a->size : (a->model.model.find("cifar") != std::string::npos ? 32 : 224);
+    const std::int64_t native_size = models::model_input_size(a->model.model);
+    const std::int64_t classes = options.value("classes", native_size == 32 ? 10 : 1000);
+    const std::int64_t size = a->size > 0 ? a->size : native_size;
 
     nn::manual_seed(0);
     auto model = models::create_model(a->model.model, options);
     model->to(device);
     const bool train = a->mode == "train";
-    model->train(train);
     Generator gen(1);
     const Tensor images = randn({a->batch, channels, size, size}, gen).to(device);
     Tensor labels = empty({a->batch}, DType::i64);
     for (std::int64_t i = 0; i < a->batch; ++i) labels.data<std::int64_t>()[i] = i % classes;
     labels = labels.to(device);
+    if (!train) {
+      NoGradGuard no_grad;
+      model->train(true);
+      for (std::int64_t i = 0; i < a->calibrate; ++i) (*model)(Variable(images));
+    }
+    model->train(train);
+    std::unique_ptr<nn::SGD> sgd;
+    if (train && a->optimizer == "sgd") {
+      sgd = std::make_unique<nn::SGD>(model->named_parameters(),
+                                      nn::SgdOptions{.lr = 0.05, .momentum = 0.9, .weight_decay = 5e-4});
+    }
 
     auto step = [&]() {
       if (train) {
         model->zero_grad();
         Variable loss = cross_entropy((*model)(Variable(images)), labels);
         loss.backward();
+        if (sgd) sgd->step();
       } else {
         NoGradGuard no_grad;
         (*model)(Variable(images));

@@ -37,9 +37,8 @@ Command add_summary(CLI::App& app) {
       for (const std::string& name : models::model_names()) std::cout << name << "\n";
       return 0;
     }
-    const bool cifar = args->model.find("cifar") != std::string::npos;
-    Shape shape = input->empty() ? (cifar ? Shape{1, 3, 32, 32} : Shape{1, 3, 224, 224})
-                                 : parse_input(*input);
+    const std::int64_t side = models::model_input_size(args->model);
+    Shape shape = input->empty() ? Shape{1, 3, side, side} : parse_input(*input);
     nlohmann::json options = args->options();
     // The input's channels decide the model's unless given.
     if (!input->empty() && !options.contains("in_channels")) options["in_channels"] = shape[1];

@@ -29,6 +29,8 @@ int main(int argc, char** argv) {
       hs::tools::add_bench);
   add("selftest", "every operator on a device against the CPU, then a short training on both",
       hs::tools::add_selftest);
+  add("explain", "how one block moves its channels: bookkeeping table and SVG diagram",
+      hs::tools::add_explain);
   CLI11_PARSE(app, argc, argv);
   try {
     for (auto& [sub, run] : commands)

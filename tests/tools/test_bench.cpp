@@ -54,3 +54,19 @@ TEST_CASE("without settings hsnet chooses brief spinning or sleeping", "[tools][
   // Which one depends on how busy the machine is at start-up.
   REQUIRE((wait == "spin 100000, then sleep" || wait == "sleep (passive)"));
 }
+
+TEST_CASE("hsnet bench's train step may leave out the optimizer; bad choices are errors",
+          "[tools][bench]") {
+  for (const char* extra : {" --optimizer none", " --optimizer sgd", " --mode infer --calibrate 0"}) {
+    const auto [status, out] = run_hsnet(kTinyBench + extra);
+    INFO(extra << "\n" << out);
+    REQUIRE(status == 0);
+    REQUIRE(out.find("bench: model=resnet20_cifar") != std::string::npos);
+  }
+  const auto [bad_optimizer, out1] = run_hsnet(kTinyBench + " --optimizer adam");
+  CHECK(bad_optimizer == 2);
+  CHECK(out1.find("--optimizer must be sgd or none, got 'adam'") != std::string::npos);
+  const auto [bad_calibrate, out2] = run_hsnet(kTinyBench + " --mode infer --calibrate -1");
+  CHECK(bad_calibrate == 2);
+  CHECK(out2.find("--calibrate must be >= 0") != std::string::npos);
+}
