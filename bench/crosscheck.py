@@ -49,6 +49,10 @@ DEFAULT_CASES = [
     case("res2net29_cifar", "1x28x28", s=3, w0=5, in_channels=1, classes=7),
     case("res2net50_26w_4s", "3x64x64"),
     case("res2next50", "3x64x64"),
+    # Selective Kernel: the CIFAR net at hs_resnet29's width, odd sizes, and SKNet-50.
+    case("skresnet29_cifar", "3x32x32"),
+    case("skresnet29_cifar", "1x28x28", s=2, w0=5, in_channels=1, classes=7),
+    case("skresnext50_32x4d", "3x64x64"),
 ]
 
 # hsnet command-line flag of each registry option.

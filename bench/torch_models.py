@@ -1,4 +1,5 @@
-"""PyTorch twins of hsnet's models (models/*.cpp, nn/hs_block.cpp, nn/res2net_block.cpp).
+"""PyTorch twins of hsnet's models (models/*.cpp, nn/hs_block.cpp, nn/res2net_block.cpp,
+nn/sk_block.cpp).
 
 Each model here computes the same function as the hsnet model of the same name and options
 and has the same state-dict keys and shapes, so an hsnet checkpoint loads strictly:
@@ -207,6 +208,71 @@ class Res2NetBottleneck(nn.Module):
         return F.relu(y)
 
 
+def make_divisible(v, divisor):
+    """timm's rounding of the SK attention width (nn::make_divisible)."""
+    rounded = max(divisor, int(v + divisor / 2) // divisor * divisor)
+    return rounded + divisor if rounded < 0.9 * v else rounded
+
+
+class SelectiveKernelPath(nn.Module):
+    def __init__(self, channels, stride, dilation, groups):
+        super().__init__()
+        self.conv = nn.Conv2d(channels, channels, 3, stride=stride, padding=dilation,
+                              dilation=dilation, groups=groups, bias=False)
+        self.bn = nn.BatchNorm2d(channels)
+
+    def forward(self, x):
+        return F.relu(self.bn(self.conv(x)))
+
+
+class SelectiveKernelAttention(nn.Module):
+    def __init__(self, channels, attention, branches):
+        super().__init__()
+        self.fc_reduce = nn.Conv2d(channels, attention, 1, bias=False)
+        self.bn = nn.BatchNorm2d(attention)
+        self.fc_select = nn.Conv2d(attention, channels * branches, 1, bias=False)
+
+    def forward(self, pooled):
+        return self.fc_select(F.relu(self.bn(self.fc_reduce(pooled))))
+
+
+class SelectiveKernel(nn.Module):
+    """M branches of conv3x3 with dilation 1..M -> BN -> ReLU; their sum pooled, squeezed and
+    selected into per-channel softmax weights over the branches; the weighted sum."""
+
+    def __init__(self, channels, stride=1, branches=2, groups=1, attention=32):
+        super().__init__()
+        self.paths = nn.ModuleList(SelectiveKernelPath(channels, stride, m + 1, groups)
+                                   for m in range(branches))
+        self.attn = SelectiveKernelAttention(channels, attention, branches)
+        self.branches, self.channels = branches, channels
+
+    def forward(self, x):
+        u = torch.stack([path(x) for path in self.paths], 1)  # [N, M, C, H, W]
+        logits = self.attn(u.sum(1).mean((2, 3), keepdim=True))
+        weights = torch.softmax(logits.view(x.shape[0], self.branches, self.channels, 1, 1), 1)
+        return (u * weights).sum(1)
+
+
+class SKBottleneck(nn.Module):
+    """conv1x1 -> BN -> ReLU -> SelectiveKernel(stride) -> conv1x1 (x4) -> BN, + shortcut, ReLU."""
+    expansion = 4
+
+    def __init__(self, cin, planes, stride, width, groups, attention):
+        super().__init__()
+        self.conv1 = conv(cin, width, 1)
+        self.bn1 = nn.BatchNorm2d(width)
+        self.conv2 = SelectiveKernel(width, stride, 2, groups, attention)
+        self.conv3 = conv(width, planes * 4, 1)
+        self.bn3 = nn.BatchNorm2d(planes * 4)
+        self.downsample = make_downsample(cin, planes * 4, stride)
+
+    def forward(self, x):
+        y = self.bn3(self.conv3(self.conv2(F.relu(self.bn1(self.conv1(x))))))
+        y = y + (self.downsample(x) if self.downsample is not None else x)
+        return F.relu(y)
+
+
 class ResNet(nn.Module):
     """Stem conv -> BN -> ReLU [-> maxpool 3x3/2], stages layer1..layerK, global average
     pool, flatten, fc — the skeleton of models/resnet.cpp with torchvision's names."""
@@ -344,6 +410,28 @@ def res2next29_cifar(cardinality, base_width, scale, classes=10, in_channels=3):
     return ResNet(64, 3, 1, False, stages, features, classes, in_channels)
 
 
+def skresnext50_32x4d(classes=1000, in_channels=3):
+    """SKNet-50: ResNeXt-50 32x4d with two-branch SK convolutions."""
+    def block(k, cin, p, stride):
+        width = p * 4 // 64 * 32
+        return SKBottleneck(cin, p, stride, width, 32, make_divisible(width / 16, 32))
+    stages, features = _stages(_IMAGENET_BLOCKS[50], [64, 128, 256, 512], block, 4, 64)
+    return ResNet(64, 7, 2, True, stages, features, classes, in_channels)
+
+
+def skresnet_cifar(depth, s=4, w0=8, classes=10, in_channels=3):
+    """hs_resnet_cifar's layout with SK bottlenecks of width s * w0 * 2^stage."""
+    if depth < 11 or (depth - 2) % 9:
+        raise ValueError(f"skresnet_cifar: depth must be 9n+2, got {depth}")
+    n = (depth - 2) // 9
+
+    def block(k, cin, p, stride):
+        width = (s * w0) << k
+        return SKBottleneck(cin, p, stride, width, 1, make_divisible(width / 16, 8))
+    stages, features = _stages([n] * 3, [16, 32, 64], block, 4, 16)
+    return ResNet(16, 3, 1, False, stages, features, classes, in_channels)
+
+
 RES2NET_PRESETS = {  # name: (depth, width per split, scale, cardinality)
     "res2net50_26w_4s": (50, 26, 4, 1), "res2net50_26w_6s": (50, 26, 6, 1),
     "res2net50_26w_8s": (50, 26, 8, 1), "res2net50_48w_2s": (50, 48, 2, 1),
@@ -366,6 +454,9 @@ def _registry():
     for name, preset in RES2NET_PRESETS.items():
         models[name] = lambda p=preset, **o: res2net_imagenet(*p, **o)
     models["res2next29_6c24w4s"] = lambda **o: res2next29_cifar(6, 24, 4, **o)
+    for depth in (29, 56, 110, 164):
+        models[f"skresnet{depth}_cifar"] = lambda d=depth, **o: skresnet_cifar(d, **o)
+    models["skresnext50_32x4d"] = lambda **o: skresnext50_32x4d(**o)
     return models
 
 

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "models/res2net.h"
+#include "models/sknet.h"
 
 namespace hs::models {
 
@@ -22,7 +23,7 @@ const std::vector<std::string> kHsCifarOptions = {"s", "w0", "ratio", "carry_lea
 const std::vector<std::string> kHsImagenetOptions = {
     "s", "ratio", "carry_leading", "downsample_block", "base_width", "classes", "in_channels"};
 const std::vector<std::string> kPlainOptions = {"classes", "in_channels"};
-const std::vector<std::string> kRes2NetCifarOptions = {"s", "w0", "classes", "in_channels"};
+const std::vector<std::string> kSplitCifarOptions = {"s", "w0", "classes", "in_channels"};
 
 const std::map<std::string, Entry>& registry() {
   static const std::map<std::string, Entry> entries = [] {
@@ -42,7 +43,7 @@ const std::map<std::string, Entry>& registry() {
     m["resnet50"] = {kPlainOptions, imagenet, [](const ModelOptions& o) { return resnet50(o); }};
     for (int depth : {29, 56, 110, 164})
       m["res2net" + std::to_string(depth) + "_cifar"] = {
-          kRes2NetCifarOptions, ModelOptions{}, [depth](const ModelOptions& o) { return res2net_cifar(depth, o); }};
+          kSplitCifarOptions, ModelOptions{}, [depth](const ModelOptions& o) { return res2net_cifar(depth, o); }};
     // The released Res2Net ImageNet models: depth, width per split, scale, cardinality.
     struct Res2NetPreset { const char* name; int depth; std::int64_t width, scale, cardinality; };
     for (const Res2NetPreset& p : {Res2NetPreset{"res2net50_26w_4s", 50, 26, 4, 1},
@@ -55,6 +56,10 @@ const std::map<std::string, Entry>& registry() {
       m[p.name] = {kPlainOptions, imagenet, [p](const ModelOptions& o) {
                      return res2net_imagenet(p.depth, p.width, p.scale, p.cardinality, o);
                    }};
+    for (int depth : {29, 56, 110, 164})
+      m["skresnet" + std::to_string(depth) + "_cifar"] = {
+          kSplitCifarOptions, ModelOptions{}, [depth](const ModelOptions& o) { return skresnet_cifar(depth, o); }};
+    m["skresnext50_32x4d"] = {kPlainOptions, imagenet, [](const ModelOptions& o) { return skresnext50_32x4d(o); }};
     m["res2next29_6c24w4s"] = {kPlainOptions, ModelOptions{},
                                [](const ModelOptions& o) { return res2next29_cifar(6, 24, 4, o); }};
     return m;

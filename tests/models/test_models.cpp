@@ -228,7 +228,7 @@ TEST_CASE("models: CIFAR options change the parameter count as the formula says"
 
 TEST_CASE("models: forward shapes of every registered family") {
   const std::vector<std::string> names = model_names();
-  REQUIRE(names.size() == 25);
+  REQUIRE(names.size() == 30);
   int cifar = 0;
   for (const std::string& name : names) {
     if (name.find("_cifar") == std::string::npos) continue;
@@ -237,7 +237,7 @@ TEST_CASE("models: forward shapes of every registered family") {
     REQUIRE(output_shape(*model, {2, 3, 32, 32}) == Shape{2, 10});
     ++cifar;
   }
-  REQUIRE(cifar == 13);
+  REQUIRE(cifar == 17);
 
   // Fashion-MNIST-like: one channel, 28x28 (28 -> 14 -> 7).
   for (const char* name : {"hs_resnet29_cifar", "resnet20_cifar"}) {

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "autograd/conv_functions.h"
+#include "autograd/conv2d.h"
 #include "autograd/functions.h"
 #include "autograd/gradcheck.h"
 #include "autograd/grad_mode.h"
