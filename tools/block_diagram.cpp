@@ -133,6 +133,43 @@ BlockDiagram res2net_block_diagram(const nn::Res2NetBlockOptions& o) {
   return d;
 }
 
+BlockDiagram sk_block_diagram(const nn::SelectiveKernelOptions& o) {
+  const nn::SelectiveKernel check(o);  // validates the options as the block does
+  BlockDiagram d;
+  d.title = "SelectiveKernel(" + check.extra_repr() + ")";
+  d.channels = o.in_channels;
+  const std::int64_t m = o.branches, c = o.out_channels;
+  const double middle = (static_cast<double>(m) - 1) / 2;
+  add_node(d, "input", "tensor", "input  " + std::to_string(o.in_channels) + " ch", middle, kInputRow);
+  std::ostringstream table;
+  table << "branch  dilation  receptive field  channels\n";
+  for (std::int64_t b = 0; b < m; ++b) {
+    const std::string id = group_id("op", static_cast<std::size_t>(b));
+    std::ostringstream label;
+    label << "conv3x3 dil " << b + 1 << (o.stride != 1 ? " /" + std::to_string(o.stride) : "")
+          << (o.cardinality != 1 ? " g" + std::to_string(o.cardinality) : "") << " +BN+ReLU";
+    add_node(d, id, "op", label.str(), static_cast<double>(b), kSplitRow);
+    add_edge(d, "input", id, o.in_channels);
+    add_edge(d, id, "sum", c);
+    add_edge(d, id, "select", c);
+    table << std::setw(6) << b << std::setw(10) << b + 1 << std::setw(11) << 2 * b + 3 << "x"
+          << std::left << std::setw(6) << 2 * b + 3 << std::right << std::setw(9) << c << "\n";
+  }
+  add_node(d, "sum", "add", "+", middle, kAddRow);
+  add_node(d, "attn", "op", "pool, fc " + std::to_string(c) + "->" + std::to_string(o.attention) +
+           "->" + std::to_string(m * c) + " +softmax over branches", middle, kOpRow);
+  add_edge(d, "sum", "attn", c);
+  add_node(d, "select", "op", "weighted sum", middle, kCatRow);
+  add_edge(d, "attn", "select", m * c);
+  add_node(d, "output", "tensor", "output  " + std::to_string(c) + " ch" +
+           (o.stride != 1 ? ", stride " + std::to_string(o.stride) : std::string()), middle, kOutputRow);
+  add_edge(d, "select", "output", c);
+  table << "attention: global pool, " << c << " -> " << o.attention << " (BN, ReLU) -> " << m
+        << " x " << c << " logits, softmax over the " << m << " branches per channel\n";
+  d.table = table.str();
+  return d;
+}
+
 namespace {
 
 constexpr double kColumnWidth = 220, kRowHeight = 92, kBoxHeight = 34, kMargin = 30,
@@ -173,7 +210,9 @@ std::string diagram_svg(const BlockDiagram& d) {
     rows = std::max(rows, n.row + 1);
     at[n.id] = place(n);
   }
-  const double width = 2 * kMargin + kColumnWidth * columns;
+  // Wide enough for the columns and for the title (about 9 px a character at 15 px).
+  const double width = std::max(2 * kMargin + kColumnWidth * columns,
+                                2 * kMargin + 9.0 * static_cast<double>(d.title.size()));
   const double height = kTitleHeight + 2 * kMargin + kRowHeight * (rows - 1) + kBoxHeight;
   std::ostringstream os;
   os << std::fixed << std::setprecision(1);

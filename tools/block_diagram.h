@@ -11,6 +11,7 @@
 
 #include "nn/hs_block.h"
 #include "nn/res2net_block.h"
+#include "nn/sk_block.h"
 
 namespace hs::tools {
 
@@ -37,6 +38,7 @@ struct BlockDiagram {
 
 BlockDiagram hs_block_diagram(const nn::HSBlock& block);
 BlockDiagram res2net_block_diagram(const nn::Res2NetBlockOptions& options);
+BlockDiagram sk_block_diagram(const nn::SelectiveKernelOptions& options);
 
 // The diagram as one SVG document (inline style, no external references). Each node is a
 // <g class="node" data-id=...> and each edge a <g class="edge" data-from=... data-to=...

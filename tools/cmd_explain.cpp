@@ -3,6 +3,7 @@
 //
 //   hsnet explain --block hs --s 4 --w 8 --ratio 0.5 --out block.svg
 //   hsnet explain --block res2net --s 4 --w 26 --stride 2 --out stage.svg
+//   hsnet explain --block sk --s 2 --w 64 --out sk.svg
 #include <iostream>
 #include <memory>
 
@@ -18,7 +19,7 @@ namespace {
 
 struct ExplainArgs {
   std::string block = "hs", out;
-  std::int64_t s = 4, w = 8, stride = 1, cardinality = 1, size = 32;
+  std::int64_t s = 4, w = 8, stride = 1, cardinality = 1, size = 32, attention = 0;
   std::vector<std::int64_t> widths;
   double ratio = 0.5;
   bool carry_leading = false, stage = false;
@@ -52,16 +53,28 @@ std::pair<std::shared_ptr<nn::Module>, BlockDiagram> block_of(const ExplainArgs&
     o.stage = a.stage || a.stride != 1;
     return {std::make_shared<nn::Res2NetBlock>(o), res2net_block_diagram(o)};
   }
-  HS_FAIL("explain: --block must be hs or res2net, got '", a.block, "'");
+  if (a.block == "sk") {
+    HS_CHECK(a.widths.empty(), "explain: --widths applies to --block hs only");
+    nn::SelectiveKernelOptions o;
+    o.in_channels = o.out_channels = a.w;
+    o.branches = a.s;
+    o.cardinality = a.cardinality;
+    o.stride = a.stride;
+    o.attention = a.attention > 0 ? a.attention : nn::make_divisible(a.w / 16.0, 8);
+    return {std::make_shared<nn::SelectiveKernel>(o), sk_block_diagram(o)};
+  }
+  HS_FAIL("explain: --block must be hs, res2net or sk, got '", a.block, "'");
 }
 
 }  // namespace
 
 Command add_explain(CLI::App& app) {
   auto a = std::make_shared<ExplainArgs>();
-  app.add_option("--block", a->block, "hs | res2net")->capture_default_str();
-  app.add_option("--s", a->s, "split number (Res2Net: scale)")->capture_default_str();
-  app.add_option("--w", a->w, "channels per split")->capture_default_str();
+  app.add_option("--block", a->block, "hs | res2net | sk")->capture_default_str();
+  app.add_option("--s", a->s, "split number (Res2Net: scale; SK: branches)")->capture_default_str();
+  app.add_option("--w", a->w, "channels per split (SK: the block's channels)")->capture_default_str();
+  app.add_option("--attention", a->attention,
+                 "SK: attention channels (default make_divisible(w/16, 8))");
   app.add_option("--widths", a->widths, "HS: explicit split widths, e.g. 2,2,4,8")->delimiter(',');
   app.add_option("--ratio", a->ratio, "HS: carry ratio r in [0, 1)")->capture_default_str();
   app.add_flag("--carry-leading", a->carry_leading, "HS: carry the leading channels");

@@ -111,6 +111,23 @@ TEST_CASE("explain: the Res2Net diagram has an addition per middle split, a pool
   check_res2net(o);
 }
 
+TEST_CASE("explain: the SK diagram has a branch per dilation, the sum, attention and selection") {
+  for (std::int64_t branches : {2, 3}) {
+    nn::SelectiveKernelOptions o;
+    o.in_channels = o.out_channels = 16;
+    o.branches = branches;
+    o.attention = 8;
+    const ParsedSvg p = parse(diagram_svg(sk_block_diagram(o)));
+    INFO(branches << " branches");
+    CHECK(count_kind(p, "tensor") == 2);
+    CHECK(count_kind(p, "add") == 1);
+    CHECK(count_kind(p, "op") == branches + 2);  // branches, attention, weighted sum
+    CHECK(p.edges == 3 * branches + 3);
+    CHECK(p.into.at("sum") == branches * 16);
+    CHECK(p.into.at("select") == 2 * branches * 16);  // the branches and their weights
+  }
+}
+
 TEST_CASE("hsnet explain prints the bookkeeping and writes the SVG; bad options are errors") {
   const std::string path = "test_explain_block.svg";
   std::remove(path.c_str());
@@ -134,7 +151,7 @@ TEST_CASE("hsnet explain prints the bookkeeping and writes the SVG; bad options 
 
   const auto [bad_block, bad_out] = hs::test::run_hsnet("explain --block vgg");
   CHECK(bad_block == 2);
-  CHECK(bad_out.find("--block must be hs or res2net, got 'vgg'") != std::string::npos);
+  CHECK(bad_out.find("--block must be hs, res2net or sk, got 'vgg'") != std::string::npos);
   const auto [bad_ratio, ratio_out] = hs::test::run_hsnet("explain --block hs --ratio 1.5");
   CHECK(bad_ratio == 2);
   CHECK(ratio_out.find("carry ratio r must be in [0, 1)") != std::string::npos);
