@@ -17,5 +17,6 @@ Command add_train(CLI::App& app);
 Command add_eval(CLI::App& app);
 Command add_predict(CLI::App& app);
 Command add_selftest(CLI::App& app);
+Command add_sweep(CLI::App& app);
 
 }  // namespace hs::tools
