@@ -16,7 +16,8 @@ const char* const kColors[] = {"#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a
 
 constexpr double kW = 560, kH = 340, kLeft = 64, kRight = 16, kTop = 34, kBottom = 46;
 
-const char* const kStyle = R"(body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:24px;color:#222;max-width:1400px}
+const char* const kStyle =
+    R"(body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:24px;color:#222;max-width:1400px}
 h1{font-size:22px}h2{font-size:18px;margin-top:28px}
 table{border-collapse:collapse;font-size:12px;margin:8px 0}
 th,td{border:1px solid #ccc;padding:3px 7px;text-align:right;white-space:nowrap}
@@ -62,9 +63,9 @@ struct Axis {
 
 Axis make_axis(std::vector<double> values, bool allow_log, double pad = 0.05) {
   Axis a;
-  values.erase(std::remove_if(values.begin(), values.end(),
-                              [](double v) { return !std::isfinite(v); }),
-               values.end());
+  values.erase(
+      std::remove_if(values.begin(), values.end(), [](double v) { return !std::isfinite(v); }),
+      values.end());
   if (values.empty()) return a;
   a.lo = *std::min_element(values.begin(), values.end());
   a.hi = *std::max_element(values.begin(), values.end());
@@ -103,11 +104,11 @@ void frame(std::ostringstream& svg, const std::string& title, const std::string&
   for (double t : y.ticks()) {
     const double py = y.pos(t, kH - kBottom, kTop);
     svg << "<line x1='" << kLeft << "' y1='" << py << "' x2='" << kW - kRight << "' y2='" << py
-        << "' stroke='#eee'/><text x='" << kLeft - 5 << "' y='" << py + 4
-        << "' text-anchor='end'>" << format_number(t, 3) << "</text>";
+        << "' stroke='#eee'/><text x='" << kLeft - 5 << "' y='" << py + 4 << "' text-anchor='end'>"
+        << format_number(t, 3) << "</text>";
   }
-  svg << "<text x='" << (kLeft + kW - kRight) / 2 << "' y='" << kH - 8
-      << "' text-anchor='middle'>" << html_escape(x_label) << "</text>";
+  svg << "<text x='" << (kLeft + kW - kRight) / 2 << "' y='" << kH - 8 << "' text-anchor='middle'>"
+      << html_escape(x_label) << "</text>";
   svg << "<text transform='translate(14," << (kTop + kH - kBottom) / 2
       << ") rotate(-90)' text-anchor='middle'>" << html_escape(y_label) << "</text>";
 }
@@ -118,12 +119,23 @@ std::string html_escape(const std::string& text) {
   std::string out;
   for (char c : text) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -190,8 +202,8 @@ std::string line_chart_svg(const std::string& title, const std::string& x_label,
     const double ly = kTop + 12 + 13.0 * static_cast<double>(i);
     svg << "<line x1='" << lx << "' y1='" << ly - 4 << "' x2='" << lx + 16 << "' y2='" << ly - 4
         << "' stroke='" << kColors[i % 10] << "' stroke-width='2'"
-        << (i >= 10 ? " stroke-dasharray='5,3'" : "") << "/><text x='" << lx + 20 << "' y='"
-        << ly << "' font-size='10'>" << html_escape(series[i].name) << "</text>";
+        << (i >= 10 ? " stroke-dasharray='5,3'" : "") << "/><text x='" << lx + 20 << "' y='" << ly
+        << "' font-size='10'>" << html_escape(series[i].name) << "</text>";
   }
   svg << "</svg>";
   return svg.str();
@@ -225,7 +237,8 @@ std::string scatter_svg(const std::string& title, const std::string& x_label,
   std::ostringstream svg;
   frame(svg, title, x_label + (x.log ? " (log scale)" : ""), y_label, x, y);
   const std::vector<std::size_t> front = pareto_front(points);
-  svg << "<polyline fill='none' stroke='#e15759' stroke-width='1.5' stroke-dasharray='4,3' points='";
+  svg << "<polyline fill='none' stroke='#e15759' stroke-width='1.5' stroke-dasharray='4,3' "
+         "points='";
   for (std::size_t i : front)
     svg << x.pos(points[i].x, kLeft, kW - kRight) << "," << y.pos(points[i].y, kH - kBottom, kTop)
         << " ";
@@ -235,9 +248,8 @@ std::string scatter_svg(const std::string& title, const std::string& x_label,
     const double px = x.pos(p.x, kLeft, kW - kRight), py = y.pos(p.y, kH - kBottom, kTop);
     const bool on_front = std::find(front.begin(), front.end(), i) != front.end();
     if (p.y_err > 0)
-      svg << "<line x1='" << px << "' y1='" << y.pos(p.y - p.y_err, kH - kBottom, kTop)
-          << "' x2='" << px << "' y2='" << y.pos(p.y + p.y_err, kH - kBottom, kTop)
-          << "' stroke='#555'/>";
+      svg << "<line x1='" << px << "' y1='" << y.pos(p.y - p.y_err, kH - kBottom, kTop) << "' x2='"
+          << px << "' y2='" << y.pos(p.y + p.y_err, kH - kBottom, kTop) << "' stroke='#555'/>";
     svg << "<circle cx='" << px << "' cy='" << py << "' r='4.5' fill='"
         << (on_front ? "#e15759" : "#fff") << "' stroke='" << (on_front ? "#e15759" : "#4e79a7")
         << "' stroke-width='1.5'><title>" << html_escape(p.label) << ": " << format_number(p.y)
@@ -261,12 +273,13 @@ std::string confusion_svg(const std::vector<std::int64_t>& counts,
   std::ostringstream svg;
   svg << "<svg xmlns='http://www.w3.org/2000/svg' width='" << left + size + 20 << "' height='"
       << top + size + 30 << "' font-family='sans-serif' font-size='10'>";
-  svg << "<text x='" << left + size / 2 << "' y='14' text-anchor='middle' font-size='13' "
+  svg << "<text x='" << left + size / 2
+      << "' y='14' text-anchor='middle' font-size='13' "
          "font-weight='bold'>confusion matrix (rows: true, columns: predicted)</text>";
   for (std::size_t i = 0; i < k; ++i) {
     const double at = static_cast<double>(i) * cell;
-    svg << "<text x='" << left - 4 << "' y='" << top + at + cell / 2 + 3
-        << "' text-anchor='end'>" << html_escape(class_names[i]) << "</text>";
+    svg << "<text x='" << left - 4 << "' y='" << top + at + cell / 2 + 3 << "' text-anchor='end'>"
+        << html_escape(class_names[i]) << "</text>";
     svg << "<text transform='translate(" << left + at + cell / 2 + 3 << "," << top - 4
         << ") rotate(-60)'>" << html_escape(class_names[i]) << "</text>";
     for (std::size_t j = 0; j < k; ++j) {
@@ -274,8 +287,8 @@ std::string confusion_svg(const std::vector<std::int64_t>& counts,
       const double t = std::sqrt(static_cast<double>(c) / static_cast<double>(most));
       const int shade = static_cast<int>(255 - 200 * t);
       svg << "<rect x='" << left + static_cast<double>(j) * cell << "' y='" << top + at
-          << "' width='" << cell << "' height='" << cell << "' fill='rgb(" << shade << ","
-          << shade << ",255)' stroke='#fff'><title>" << html_escape(class_names[i]) << " as "
+          << "' width='" << cell << "' height='" << cell << "' fill='rgb(" << shade << "," << shade
+          << ",255)' stroke='#fff'><title>" << html_escape(class_names[i]) << " as "
           << html_escape(class_names[j]) << ": " << c << "</title></rect>";
       if (c > 0 && cell >= 18)
         svg << "<text x='" << left + static_cast<double>(j) * cell + cell / 2 << "' y='"

@@ -35,8 +35,8 @@ std::string config_label(const SweepSpec& spec, const SweepTrial& t) {
     if (v.is_null()) continue;
     const auto dot = axis.rfind('.');
     const std::string key = axis.substr(dot == std::string::npos ? 0 : dot + 1);
-    label += (label.empty() ? "" : " ") +
-             (v.is_string() ? v.get<std::string>() : key + "=" + v.dump());
+    label +=
+        (label.empty() ? "" : " ") + (v.is_string() ? v.get<std::string>() : key + "=" + v.dump());
   }
   return label.empty() ? t.name : label;
 }
@@ -66,7 +66,8 @@ std::vector<ScatterPoint> points(const std::vector<Group>& groups, bool macs) {
     double mean = 0, var = 0;
     for (double a : g.acc) mean += a / static_cast<double>(g.acc.size());
     for (double a : g.acc) var += (a - mean) * (a - mean);
-    const double std = g.acc.size() > 1 ? std::sqrt(var / static_cast<double>(g.acc.size() - 1)) : 0;
+    const double std =
+        g.acc.size() > 1 ? std::sqrt(var / static_cast<double>(g.acc.size() - 1)) : 0;
     pts.push_back({macs ? g.macs : g.params, mean, std, g.label});
   }
   return pts;
@@ -120,14 +121,15 @@ std::string sweep_report_html(const SweepSpec& spec, const std::vector<ojson>& r
   if (groups.empty()) {
     body += "<p class='note'>No trial has finished yet.</p>";
   } else {
-    body += "<p class='note'>Best test accuracy of each configuration, mean ± std over its "
-            "seeds; filled red points and the dashed line: the Pareto front (no other "
-            "configuration is both cheaper and more accurate).</p><div class='charts'>" +
-            scatter_svg("best test accuracy vs MACs", "MACs per image", "best test accuracy %",
-                        points(groups, true)) +
-            scatter_svg("best test accuracy vs parameters", "parameters", "best test accuracy %",
-                        points(groups, false)) +
-            "</div>";
+    body +=
+        "<p class='note'>Best test accuracy of each configuration, mean ± std over its "
+        "seeds; filled red points and the dashed line: the Pareto front (no other "
+        "configuration is both cheaper and more accurate).</p><div class='charts'>" +
+        scatter_svg("best test accuracy vs MACs", "MACs per image", "best test accuracy %",
+                    points(groups, true)) +
+        scatter_svg("best test accuracy vs parameters", "parameters", "best test accuracy %",
+                    points(groups, false)) +
+        "</div>";
   }
   body += "<h2>Results</h2><p class='note'>Click a heading to sort.</p>";
   const std::vector<std::string> cols = result_columns(spec);

@@ -3,10 +3,9 @@
 // against parameters with the Pareto front and each point labelled (mean ± std over the
 // seeds of one configuration), and every trial's learning curves (from its steps.jsonl and
 // metrics.jsonl).
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "tools/sweep_spec.h"
 

@@ -64,9 +64,9 @@ std::string self_executable() {
 pid_t spawn_trial(const SweepOptions& o, const SweepTrial& t, std::int64_t threads) {
   fs::create_directories(t.config.out);
   const std::string exe = self_executable(), log = t.config.out + "/log.txt";
-  std::vector<std::string> args = {exe,         "sweep",   "--config", o.spec_path,
-                                   "--trial",   t.name,    "--threads", std::to_string(threads),
-                                   "--device",  o.device};
+  std::vector<std::string> args = {exe,        "sweep", "--config",  o.spec_path,
+                                   "--trial",  t.name,  "--threads", std::to_string(threads),
+                                   "--device", o.device};
   if (!o.out.empty()) args.insert(args.end(), {"--out", o.out});
   std::vector<char*> argv;
   for (std::string& a : args) argv.push_back(a.data());

@@ -13,9 +13,9 @@ namespace hs::tools {
 struct SweepOptions {
   std::string spec_path, out;  // out: empty for the spec's own
   std::int64_t workers = 1;
-  std::int64_t threads = 0;    // in all; 0: every core
+  std::int64_t threads = 0;  // in all; 0: every core
   std::string device = "cpu";
-  std::string trial;           // run only this trial in this process (what a worker is given)
+  std::string trial;  // run only this trial in this process (what a worker is given)
 };
 
 // Exit status: 0 when every trial has a final row, 130 when stopped by Ctrl-C.

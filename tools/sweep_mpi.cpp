@@ -73,7 +73,8 @@ void mpi_serve(const std::function<nlohmann::json(std::size_t)>& run) {
     long index = kNoMore;
     MPI_Recv(&index, 1, MPI_LONG, 0, kTagTrial, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
     if (index == kNoMore) return;
-    const nlohmann::json message = {{"index", index}, {"row", run(static_cast<std::size_t>(index))}};
+    const nlohmann::json message = {{"index", index},
+                                    {"row", run(static_cast<std::size_t>(index))}};
     const std::string text = message.dump();
     MPI_Send(text.data(), static_cast<int>(text.size()), MPI_CHAR, 0, kTagRow, MPI_COMM_WORLD);
   }

@@ -3,9 +3,8 @@
 // MPI and started by mpirun; otherwise one rank of one. Rank 0 only coordinates: it sends
 // trial indices to ranks as they become free, receives their rows and writes the results.
 #include <functional>
-#include <vector>
-
 #include <nlohmann/json.hpp>
+#include <vector>
 
 namespace hs::tools {
 

@@ -38,7 +38,8 @@ std::string csv_field(const std::string& text) {
 
 std::string markdown(const SweepSpec& spec, const std::vector<ojson>& records) {
   const std::vector<std::string> cols = result_columns(spec);
-  std::string md = "# Sweep " + spec.out + "\n\n" + std::to_string(records.size()) + " trials.\n\n|";
+  std::string md =
+      "# Sweep " + spec.out + "\n\n" + std::to_string(records.size()) + " trials.\n\n|";
   for (const auto& c : cols) md += " " + c + " |";
   md += "\n|";
   for (std::size_t i = 0; i < cols.size(); ++i) md += " --- |";
@@ -106,7 +107,8 @@ void write_sweep_results(const SweepSpec& spec, const std::vector<json>& rows) {
   for (std::size_t i = 0; i < cols.size(); ++i) csv += (i ? "," : "") + csv_field(cols[i]);
   csv += "\n";
   for (const ojson& r : records) {
-    for (std::size_t i = 0; i < cols.size(); ++i) csv += (i ? "," : "") + csv_field(cell(r[cols[i]]));
+    for (std::size_t i = 0; i < cols.size(); ++i)
+      csv += (i ? "," : "") + csv_field(cell(r[cols[i]]));
     csv += "\n";
     jsonl += r.dump() + "\n";
   }

@@ -5,10 +5,9 @@
 // final_test_acc, seconds, status` (status: done | failed: MESSAGE | gradcheck-failed |
 // running | pending); and OUT/report.md, the same table and the best trials in text. Each is
 // rewritten atomically.
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "tools/sweep_spec.h"
 

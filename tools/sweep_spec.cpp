@@ -60,7 +60,8 @@ std::string name_part(const std::string& axis, const json& value) {
 std::vector<ojson> grids_of(const ojson& spec) {
   if (!spec.contains("grid")) return {};
   const ojson& g = spec["grid"];
-  HS_CHECK(g.is_object() || g.is_array(), "sweep: 'grid' must be an object of axes or a list of them");
+  HS_CHECK(g.is_object() || g.is_array(),
+           "sweep: 'grid' must be an object of axes or a list of them");
   std::vector<ojson> grids;
   if (g.is_object()) grids.push_back(g);
   for (const ojson& one : g.is_array() ? g : ojson::array()) {
@@ -92,9 +93,10 @@ std::vector<json> combinations(const ojson& grid) {
 }
 
 json draw(const std::string& axis, const ojson& dist, std::mt19937_64& rng) {
-  HS_CHECK(dist.is_object() && dist.size() == 1, "sweep: random axis '", axis,
-           "' must be one of {\"choice\": [..]}, {\"uniform\": [lo, hi]}, {\"int\": [lo, hi]}, got ",
-           dist.dump());
+  HS_CHECK(
+      dist.is_object() && dist.size() == 1, "sweep: random axis '", axis,
+      "' must be one of {\"choice\": [..]}, {\"uniform\": [lo, hi]}, {\"int\": [lo, hi]}, got ",
+      dist.dump());
   const auto& [kind, arg] = *dist.items().begin();
   if (kind == "choice") {
     HS_CHECK(arg.is_array() && !arg.empty(), "sweep: random axis '", axis,

@@ -8,10 +8,9 @@
 // included. Every trial is expanded and checked (config and model) when the spec is read,
 // so an unknown key, an empty axis or an invalid model is an hs::Error before anything trains.
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "tools/train_config.h"
 
@@ -21,7 +20,7 @@ struct SweepTrial {
   std::string name;     // e.g. "03-s4-ratio0.25-seed0": the folder OUT/trials/NAME
   nlohmann::json axes;  // axis -> this trial's value (null where its grid lacks the axis)
   std::uint64_t seed = 0;
-  TrainConfig config;   // out = OUT/trials/NAME
+  TrainConfig config;  // out = OUT/trials/NAME
 };
 
 struct SweepSpec {

@@ -152,8 +152,12 @@ TrialResult run_trial(const SweepTrial& trial, std::int64_t threads, const std::
       row["best_test_acc"] = s.best_test_acc;
       row["final_test_acc"] = s.last_test_acc;
       switch (s.outcome) {
-        case TrainOutcome::finished: row["status"] = "done"; break;
-        case TrainOutcome::diverged: row["status"] = "failed: " + s.message; break;
+        case TrainOutcome::finished:
+          row["status"] = "done";
+          break;
+        case TrainOutcome::diverged:
+          row["status"] = "failed: " + s.message;
+          break;
         case TrainOutcome::interrupted:
           row["status"] = "running";
           result.end = TrialEnd::interrupted;

@@ -7,9 +7,8 @@
 // there. (1)-(3) are kept in NAME/measure.json and the final row in NAME/result.json, so a
 // re-run repeats nothing that finished. A failure (bad option, NaN loss, out of memory) is a
 // row whose status says so, never an exception.
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "tools/sweep_spec.h"
 

@@ -20,10 +20,12 @@
 #include "nn/lr_schedule.h"
 #include "nn/safetensors.h"
 #include "nn/sgd.h"
+#include "nn/summary.h"
 #include "ops/loss.h"
 #include "tools/evaluate.h"
 #include "tools/model_io.h"
 #include "tools/plot.h"
+#include "tools/report_run.h"
 #include "tools/step_log.h"
 
 namespace hs::tools {
@@ -149,6 +151,7 @@ class Run {
   Progress progress_;
   std::unique_ptr<StepLog> step_log_;
   TrainSummary summary_;
+  std::string summary_table_;  // the model summary, for the report
   Device device_;
   bool tty_ = false;
 };
@@ -185,6 +188,8 @@ void Run::build(bool resume) {
 
   nn::manual_seed(c_.seed);
   model_ = build_model(meta_);
+  summary_table_ =
+      nn::summarize(*model_, {1, train_.channels, train_.height, train_.width}).table();
   model_->to(device_);
   const auto params = model_->named_parameters();
   if (c_.optimizer == "sgd") {
@@ -248,6 +253,8 @@ void Run::write_reports() {
   }
   write_text_atomic(out_ / "metrics.jsonl", lines);
   write_text_atomic(out_ / "curves.svg", curves_svg(points, c_.model + " on " + c_.dataset));
+  write_text_atomic(out_ / "report.html", run_report_html(out_, c_.model + " on " + c_.dataset,
+                                                          c_.to_json(), summary_table_));
 }
 
 void Run::show_progress(std::int64_t index, double loss, double acc, double img_per_s, double eta,
