@@ -61,9 +61,9 @@ void check_hs_options(const ModelOptions& o) {
 }
 
 HSBottleneckOptions hs_block_options(const ModelOptions& o, std::int64_t in, std::int64_t planes,
-                                     std::int64_t stride, std::int64_t w) {
+                                     std::int64_t stride, std::int64_t w, std::int64_t channels) {
   HSBottleneckOptions b;
-  if (!o.split.empty()) b.hs.widths = nn::split_widths(o.split, o.s * w);
+  if (!o.split.empty()) b.hs.widths = nn::split_widths(o.split, channels);
   b.in = in;
   b.planes = planes;
   b.stride = stride;
@@ -89,7 +89,7 @@ std::shared_ptr<ResNet> hs_resnet_cifar(int depth, const ModelOptions& o) {
   for (int k = 0; k < 3; ++k) {
     const std::int64_t w = o.w0 << k;
     stages.push_back(stage(n, in, k == 0 ? 1 : 2, [&](std::int64_t cin, std::int64_t stride) {
-      auto block = std::make_shared<HSBottleneck>(hs_block_options(o, cin, planes[k], stride, w));
+      auto block = std::make_shared<HSBottleneck>(hs_block_options(o, cin, planes[k], stride, w, o.s * w));
       return std::pair{std::shared_ptr<nn::Module>(block), planes[k] * 4};
     }));
   }
@@ -120,7 +120,7 @@ std::shared_ptr<ResNet> hs_resnet_imagenet(int depth, const ModelOptions& o) {
              " is not divisible by s=", o.s, " (an uneven `split` divides any width)");
     stages.push_back(stage(blocks[k], in, k == 0 ? 1 : 2, [&](std::int64_t cin, std::int64_t stride) {
       auto block =
-          std::make_shared<HSBottleneck>(hs_block_options(o, cin, planes, stride, width / o.s));
+          std::make_shared<HSBottleneck>(hs_block_options(o, cin, planes, stride, width / o.s, width));
       return std::pair{std::shared_ptr<nn::Module>(block), planes * 4};
     }));
   }

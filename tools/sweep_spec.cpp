@@ -124,7 +124,7 @@ std::vector<json> random_points(const ojson& spec, std::vector<std::string>& axe
            "sweep: 'random.n' must be an integer >= 1");
   HS_CHECK(r.contains("space") && r["space"].is_object() && !r["space"].empty(),
            "sweep: 'random.space' must be a non-empty object of axes");
-  HS_CHECK(!r.contains("seed") || r["seed"].is_number_unsigned(),
+  HS_CHECK(!r.contains("seed") || (r["seed"].is_number_integer() && r["seed"] >= 0),
            "sweep: 'random.seed' must be an integer >= 0");
   std::mt19937_64 rng(r.value("seed", std::uint64_t{0}));
   for (const auto& [axis, dist] : r["space"].items())
@@ -177,7 +177,8 @@ SweepSpec SweepSpec::parse(const ojson& spec, const std::string& out) {
     HS_CHECK(s.is_array() && !s.empty(), "sweep: 'seeds' must be a non-empty list of integers");
     seeds.clear();
     for (const ojson& v : s) {
-      HS_CHECK(v.is_number_unsigned(), "sweep: 'seeds' must hold integers >= 0, got ", v.dump());
+      HS_CHECK(v.is_number_integer() && v >= 0, "sweep: 'seeds' must hold integers >= 0, got ",
+               v.dump());
       seeds.push_back(v.get<std::uint64_t>());
     }
   }
