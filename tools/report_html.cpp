@@ -88,9 +88,10 @@ Axis make_axis(std::vector<double> values, bool allow_log, double pad = 0.05) {
 
 // Frame, ticks and labels of a chart.
 void frame(std::ostringstream& svg, const std::string& title, const std::string& x_label,
-           const std::string& y_label, const Axis& x, const Axis& y) {
-  svg << "<svg xmlns='http://www.w3.org/2000/svg' width='" << kW << "' height='" << kH
-      << "' viewBox='0 0 " << kW << " " << kH << "' font-family='sans-serif' font-size='11'>";
+           const std::string& y_label, const Axis& x, const Axis& y, double legend_width = 0) {
+  svg << "<svg xmlns='http://www.w3.org/2000/svg' width='" << kW + legend_width << "' height='"
+      << kH << "' viewBox='0 0 " << kW + legend_width << " " << kH
+      << "' font-family='sans-serif' font-size='11'>";
   svg << "<text x='" << kW / 2 << "' y='20' text-anchor='middle' font-size='13' font-weight='bold'>"
       << html_escape(title) << "</text>";
   svg << "<rect x='" << kLeft << "' y='" << kTop << "' width='" << kW - kLeft - kRight
@@ -157,7 +158,7 @@ std::string html_page(const std::string& title, const std::string& body) {
 std::string html_table(const std::vector<std::string>& header,
                        const std::vector<std::vector<std::string>>& rows) {
   std::ostringstream os;
-  os << "<table class='sortable'><thead><tr>";
+  os << "<div style='overflow-x:auto'><table class='sortable'><thead><tr>";
   for (const auto& h : header) os << "<th title='click to sort'>" << html_escape(h) << "</th>";
   os << "</tr></thead><tbody>";
   for (const auto& row : rows) {
@@ -165,7 +166,7 @@ std::string html_table(const std::vector<std::string>& header,
     for (const auto& c : row) os << "<td>" << html_escape(c) << "</td>";
     os << "</tr>";
   }
-  os << "</tbody></table>";
+  os << "</tbody></table></div>";
   return os.str();
 }
 
@@ -179,8 +180,10 @@ std::string line_chart_svg(const std::string& title, const std::string& x_label,
       if (!log_y || y > 0) ys.push_back(y);
     }
   const Axis x = make_axis(xs, false, 0.0), y = make_axis(ys, log_y);
+  // Many curves get their legend in a column of its own, beside rather than over them.
+  const bool side_legend = series.size() > 3;
   std::ostringstream svg;
-  frame(svg, title, x_label, y_label, x, y);
+  frame(svg, title, x_label, y_label, x, y, side_legend ? 190 : 0);
   for (std::size_t i = 0; i < series.size(); ++i) {
     const char* color = kColors[i % 10];
     svg << "<polyline fill='none' stroke='" << color << "' stroke-width='1.6'"
@@ -196,8 +199,7 @@ std::string line_chart_svg(const std::string& title, const std::string& x_label,
           << y.pos(py, kH - kBottom, kTop) << "' r='3' fill='" << color << "'/>";
     }
   }
-  // Legend in the top right corner, one line per series.
-  const double lx = kW - kRight - 150;
+  const double lx = side_legend ? kW + 4 : kW - kRight - 150;
   for (std::size_t i = 0; i < series.size() && series.size() > 1; ++i) {
     const double ly = kTop + 12 + 13.0 * static_cast<double>(i);
     svg << "<line x1='" << lx << "' y1='" << ly - 4 << "' x2='" << lx + 16 << "' y2='" << ly - 4
@@ -254,9 +256,12 @@ std::string scatter_svg(const std::string& title, const std::string& x_label,
         << (on_front ? "#e15759" : "#fff") << "' stroke='" << (on_front ? "#e15759" : "#4e79a7")
         << "' stroke-width='1.5'><title>" << html_escape(p.label) << ": " << format_number(p.y)
         << "</title></circle>";
-    // Labels alternate above and below so that neighbours overlap less.
-    svg << "<text x='" << px + 6 << "' y='" << py + (i % 2 ? 13 : -6)
-        << "' font-size='9.5' fill='#333'>" << html_escape(p.label) << "</text>";
+    // Labels alternate above and below so that neighbours overlap less; near the right
+    // edge they end at their point instead of running off the chart.
+    const bool right = px > kW * 0.65;
+    svg << "<text x='" << (right ? px - 6 : px + 6) << "' y='" << py + (i % 2 ? 13 : -6)
+        << "' text-anchor='" << (right ? "end" : "start") << "' font-size='9.5' fill='#333'>"
+        << html_escape(p.label) << "</text>";
   }
   svg << "</svg>";
   return svg.str();
