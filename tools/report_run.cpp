@@ -20,6 +20,23 @@ LineSeries series(const std::string& name, const std::vector<json>& lines, const
   return s;
 }
 
+}  // namespace
+
+std::string confusion_section_html(const std::vector<std::int64_t>& confusion,
+                                   const std::vector<std::string>& names,
+                                   const std::vector<double>& per_class) {
+  std::vector<std::vector<std::string>> rows;
+  for (std::size_t i = 0; i < names.size() && i < per_class.size(); ++i) {
+    std::int64_t count = 0;
+    for (std::size_t j = 0; j < names.size(); ++j) count += confusion[i * names.size() + j];
+    rows.push_back({names[i], std::to_string(count), format_number(100 * per_class[i], 4)});
+  }
+  return "<div class='charts'>" + confusion_svg(confusion, names) + "<div>" +
+         html_table({"class", "test images", "accuracy %"}, rows) + "</div></div>";
+}
+
+namespace {
+
 std::string best_epoch_section(const std::filesystem::path& out) {
   std::ifstream f(out / "best_eval.json");
   const json best = f.good() ? json::parse(f, nullptr, false) : json(nullptr);
@@ -28,17 +45,10 @@ std::string best_epoch_section(const std::filesystem::path& out) {
   const auto names = best["class_names"].get<std::vector<std::string>>();
   const auto confusion = best["confusion"].get<std::vector<std::int64_t>>();
   const auto per_class = best["per_class_accuracy"].get<std::vector<double>>();
-  std::vector<std::vector<std::string>> rows;
-  for (std::size_t i = 0; i < names.size() && i < per_class.size(); ++i) {
-    std::int64_t count = 0;
-    for (std::size_t j = 0; j < names.size(); ++j) count += confusion[i * names.size() + j];
-    rows.push_back({names[i], std::to_string(count), format_number(100 * per_class[i], 4)});
-  }
   return "<p>Best checkpoint: epoch " + best["epoch"].dump() + ", test accuracy " +
          format_number(100 * best["test_acc"].get<double>(), 4) + "%, test loss " +
-         format_number(best["test_loss"].get<double>(), 4) + ".</p><div class='charts'>" +
-         confusion_svg(confusion, names) + "<div>" +
-         html_table({"class", "test images", "accuracy %"}, rows) + "</div></div>";
+         format_number(best["test_loss"].get<double>(), 4) + ".</p>" +
+         confusion_section_html(confusion, names, per_class);
 }
 
 }  // namespace

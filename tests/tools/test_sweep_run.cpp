@@ -1,8 +1,8 @@
 // hsnet sweep end to end on a tiny spec: every column of results.csv/jsonl, the reports and
 // the trial folders; a re-run trains nothing; a trial that fails (missing data, NaN loss) is
-// recorded with its message and the next one runs; a sweep killed with SIGKILL mid-trial
-// completes on a re-run with the rows of an uninterrupted sweep; --workers 2 gives the
-// same rows as one process.
+// recorded with its message and the next one runs; `hsnet eval --html` of a trial's checkpoint; a
+// sweep killed with SIGKILL mid-trial completes on a re-run with the rows of an uninterrupted
+// sweep; --workers 2 gives the same rows as one process.
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -87,6 +87,17 @@ TEST_CASE("sweep: a tiny sweep end to end, and a re-run trains nothing") {
   const std::string md = read_text(tmp / "out/report.md");
   CHECK(md.find("| 00-s2-seed3 | 2 | 3 |") != std::string::npos);
   CHECK(md.find("## Best trials") != std::string::npos);
+
+  // A trial's checkpoint evaluates like any run's, with the same confusion matrix in HTML.
+  const fs::path best = tmp / "out/trials/01-s3-seed3/best.safetensors";
+  const auto [eval_status, eval_output] =
+      run_hsnet("eval --checkpoint " + best.string() + " --data " + (tmp / "data").string() +
+                " --threads 1 --html " + (tmp / "eval.html").string());
+  INFO(eval_output);
+  REQUIRE(eval_status == 0);
+  const std::string eval_html = read_text(tmp / "eval.html");
+  CHECK(eval_html.find("confusion matrix") != std::string::npos);
+  CHECK(eval_html.find("accuracy %") != std::string::npos);
 
   const auto stamp = fs::last_write_time(tmp / "out/trials/00-s2-seed3/last.safetensors");
   const std::string before = read_text(tmp / "out/results.jsonl");
