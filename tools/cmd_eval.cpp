@@ -54,7 +54,8 @@ Command add_eval(CLI::App& app) {
     if (!a->html.empty()) {
       const std::string title = "eval " + a->checkpoint + " on " + dataset;
       char line[160];
-      std::snprintf(line, sizeof line, "<p>%lld test images: loss %.4f, top-1 %.2f%%, top-5 %.2f%%.</p>",
+      std::snprintf(line, sizeof line,
+                    "<p>%lld test images: loss %.4f, top-1 %.2f%%, top-5 %.2f%%.</p>",
                     static_cast<long long>(r.count), r.loss, 100 * r.top1, 100 * r.top5);
       write_text_atomic(a->html, html_page(title, "<h1>" + html_escape(title) + "</h1>" + line +
                                                       confusion_section_html(
