@@ -149,8 +149,10 @@ TrialResult run_trial(const SweepTrial& trial, std::int64_t threads, const std::
     } else {
       const bool resume = fs::exists(dir / "last.json");
       const TrainSummary s = train(c, resume);
-      row["best_test_acc"] = s.best_test_acc;
-      row["final_test_acc"] = s.last_test_acc;
+      if (s.epochs_done > 0) {  // an interrupted trial has no accuracy yet
+        row["best_test_acc"] = s.best_test_acc;
+        row["final_test_acc"] = s.last_test_acc;
+      }
       switch (s.outcome) {
         case TrainOutcome::finished:
           row["status"] = "done";
