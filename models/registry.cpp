@@ -18,10 +18,11 @@ struct Entry {
   std::function<std::shared_ptr<ResNet>(const ModelOptions&)> build;
 };
 
-const std::vector<std::string> kHsCifarOptions = {"s", "w0", "ratio", "carry_leading", "classes",
-                                                  "in_channels"};
-const std::vector<std::string> kHsImagenetOptions = {
-    "s", "ratio", "carry_leading", "downsample_block", "base_width", "classes", "in_channels"};
+const std::vector<std::string> kHsCifarOptions = {"s",       "w0",      "ratio",      "carry_leading",
+                                                  "split",   "classes", "in_channels"};
+const std::vector<std::string> kHsImagenetOptions = {"s",          "ratio",      "carry_leading",
+                                                     "split",      "downsample_block",
+                                                     "base_width", "classes",    "in_channels"};
 const std::vector<std::string> kPlainOptions = {"classes", "in_channels"};
 const std::vector<std::string> kSplitCifarOptions = {"s", "w0", "classes", "in_channels"};
 
@@ -123,12 +124,21 @@ std::shared_ptr<ResNet> create_model(const std::string& name, const nlohmann::js
     } else if (key == "carry_leading") {
       HS_CHECK(v.is_boolean(), "model: option 'carry_leading' must be true or false, got ", v.dump());
       o.carry_leading = v.get<bool>();
+    } else if (key == "split") {
+      HS_CHECK(v.is_array() && v.size() >= 2,
+               "model: option 'split' must be a list of at least 2 proportions, got ", v.dump());
+      for (const auto& p : v) {
+        HS_CHECK(p.is_number() && p.get<double>() > 0,
+                 "model: option 'split' must hold numbers > 0, got ", v.dump());
+        o.split.push_back(p.get<double>());
+      }
     } else if (key == "downsample_block") {
       HS_CHECK(v.is_string() && (v == "stage" || v == "plain"),
                "model: option 'downsample_block' must be \"stage\" or \"plain\", got ", v.dump());
       o.plain_downsample = v == "plain";
     }
   }
+  if (!o.split.empty() && !options.contains("s")) o.s = static_cast<std::int64_t>(o.split.size());
   return entry.build(o);
 }
 

@@ -40,13 +40,17 @@ namespace {
 
 void check_hs_options(const ModelOptions& o) {
   HS_CHECK(o.s >= 2, "model: s (split number) must be >= 2, got ", o.s);
+  HS_CHECK(o.split.empty() || static_cast<std::int64_t>(o.split.size()) == o.s,
+           "model: split has ", o.split.size(), " proportions but s is ", o.s,
+           " (give s equal to the number of groups, or leave it out)");
   HS_CHECK(o.ratio >= 0.0 && o.ratio < 1.0, "model: ratio (carry ratio) must be in [0, 1), got ",
            o.ratio);
 }
 
 HSBottleneckOptions hs_block_options(const ModelOptions& o, std::int64_t in, std::int64_t planes,
-                                     std::int64_t stride, std::int64_t w) {
+                                     std::int64_t stride, std::int64_t w, std::int64_t channels) {
   HSBottleneckOptions b;
+  if (!o.split.empty()) b.hs.widths = nn::split_widths(o.split, channels);
   b.in = in;
   b.planes = planes;
   b.stride = stride;
@@ -72,7 +76,7 @@ std::shared_ptr<ResNet> hs_resnet_cifar(int depth, const ModelOptions& o) {
   for (int k = 0; k < 3; ++k) {
     const std::int64_t w = o.w0 << k;
     stages.push_back(stage(n, in, k == 0 ? 1 : 2, [&](std::int64_t cin, std::int64_t stride) {
-      auto block = std::make_shared<HSBottleneck>(hs_block_options(o, cin, planes[k], stride, w));
+      auto block = std::make_shared<HSBottleneck>(hs_block_options(o, cin, planes[k], stride, w, o.s * w));
       return std::pair{std::shared_ptr<nn::Module>(block), planes[k] * 4};
     }));
   }
@@ -88,11 +92,11 @@ std::shared_ptr<ResNet> hs_resnet_imagenet(int depth, const ModelOptions& o) {
   for (int k = 0; k < 4; ++k) {
     const std::int64_t planes = 64 << k;
     const std::int64_t width = planes * o.base_width / 64;
-    HS_CHECK(width % o.s == 0, "hs_resnet", depth, ": stage width ", width,
-             " is not divisible by s=", o.s);
+    HS_CHECK(!o.split.empty() || width % o.s == 0, "hs_resnet", depth, ": stage width ", width,
+             " is not divisible by s=", o.s, " (an uneven `split` divides any width)");
     stages.push_back(stage(blocks[k], in, k == 0 ? 1 : 2, [&](std::int64_t cin, std::int64_t stride) {
       auto block =
-          std::make_shared<HSBottleneck>(hs_block_options(o, cin, planes, stride, width / o.s));
+          std::make_shared<HSBottleneck>(hs_block_options(o, cin, planes, stride, width / o.s, width));
       return std::pair{std::shared_ptr<nn::Module>(block), planes * 4};
     }));
   }

@@ -49,13 +49,16 @@ struct ModelOptions {
   bool carry_leading = false;
   bool plain_downsample = false;  // HS ImageNet: strided blocks use a plain conv3x3
   std::int64_t base_width = 64;   // ImageNet bottleneck width per 64 planes
+  // HS: explicit per-group proportions (e.g. {1,1,2,4}); empty: s even groups. Its length is
+  // the split number, and each stage's width is divided by nn::split_widths.
+  std::vector<double> split;
 };
 
 // hs_resnet{29,56,110,164}_cifar: depth 9n+2, stages of n HS bottlenecks (planes 16, 32,
-// 64), w = w0·2^stage.
+// 64), w = w0·2^stage; the stage's HS width is s·w (with `split`, divided in its proportions).
 std::shared_ptr<ResNet> hs_resnet_cifar(int depth, const ModelOptions& opts);
 // hs_resnet{50,101,152}: ImageNet layout with HS bottlenecks, width = planes·base_width/64,
-// w = width / s.
+// w = width / s (with `split`, the width is divided in its proportions instead).
 std::shared_ptr<ResNet> hs_resnet_imagenet(int depth, const ModelOptions& opts);
 // resnet{20,32,44,56,110}_cifar: depth 6n+2, basic blocks (16, 32, 64), projection shortcuts.
 std::shared_ptr<ResNet> resnet_cifar(int depth, const ModelOptions& opts);

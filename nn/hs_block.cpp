@@ -1,5 +1,6 @@
 #include "nn/hs_block.h"
 
+#include <algorithm>
 #include <cmath>
 #include <iomanip>
 #include <sstream>
@@ -47,6 +48,42 @@ std::vector<HSGroupPlan> make_plan(const std::vector<std::int64_t>& widths, doub
 }
 
 }  // namespace
+
+std::vector<std::int64_t> split_widths(const std::vector<double>& split, std::int64_t channels) {
+  HS_CHECK(split.size() >= 2, "split: needs at least 2 proportions (s >= 2), got ", split.size());
+  double total = 0;
+  for (double p : split) {
+    HS_CHECK(std::isfinite(p) && p > 0, "split: every proportion must be > 0, got ", p);
+    total += p;
+  }
+  const auto groups = static_cast<std::int64_t>(split.size());
+  HS_CHECK(channels >= groups, "split: ", groups, " groups need at least ", groups,
+           " channels (one each), but the stage has ", channels);
+  std::vector<double> share(split.size());
+  std::vector<std::int64_t> widths(split.size());
+  std::int64_t sum = 0;
+  for (std::size_t i = 0; i < split.size(); ++i) {
+    share[i] = static_cast<double>(channels) * split[i] / total;
+    widths[i] = std::max<std::int64_t>(1, static_cast<std::int64_t>(std::floor(share[i])));
+    sum += widths[i];
+  }
+  while (sum < channels) {
+    std::size_t best = 0;
+    for (std::size_t i = 1; i < split.size(); ++i)
+      if (share[i] - widths[i] > share[best] - widths[best]) best = i;
+    ++widths[best];
+    ++sum;
+  }
+  while (sum > channels) {
+    std::size_t best = split.size();
+    for (std::size_t i = 0; i < split.size(); ++i)
+      if (widths[i] > 1 && (best == split.size() || widths[i] - share[i] >= widths[best] - share[best]))
+        best = i;
+    --widths[best];
+    --sum;
+  }
+  return widths;
+}
 
 HSBlock::HSBlock(const HSBlockOptions& o) : opts_(o), widths_(resolve_widths(o)) {
   HS_CHECK(o.carry_ratio >= 0.0 && o.carry_ratio < 1.0,

@@ -37,6 +37,15 @@ struct HSGroupPlan {
   std::int64_t to_output = 0;    // channels this group contributes to the output
 };
 
+// Group widths for `channels` channels in the proportions `split` (e.g. {1,1,2,4}), the rule
+// every HS model applies to its stages' widths: each group first gets ⌊C·p_i/P⌋ channels
+// (P = Σp) but at least 1; then, while the widths sum to less than C, one channel goes to the
+// group furthest below its exact share C·p_i/P (ties: the earlier group), and while they sum
+// to more (from the minimum of 1), one is taken from the group furthest above its share that
+// has more than 1 (ties: the later group). The widths sum exactly to C, each is >= 1. Fewer
+// than 2 proportions, a proportion <= 0, or fewer channels than groups is an hs::Error.
+std::vector<std::int64_t> split_widths(const std::vector<double>& split, std::int64_t channels);
+
 class HSBlock : public Module {
  public:
   explicit HSBlock(const HSBlockOptions& opts);

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs every Debian package hsnet needs to build, test and train.
 # Nothing is downloaded from anywhere but Debian's archive.
-# Usage: scripts/setup.sh [--with-torch]   (--with-torch adds PyTorch for the cross-checks)
+# Usage: scripts/setup.sh [--with-torch] [--with-tests]   (--with-torch adds PyTorch for the
+# cross-checks, --with-tests Chromium for the report check)
 set -euo pipefail
 
 packages=(
@@ -9,6 +10,10 @@ packages=(
   libopenblas-dev libopenblas-openmp-dev nlohmann-json3-dev catch2 zlib1g-dev libcli11-dev libpng-dev
   dataset-fashion-mnist
 )
+# Sharing `hsnet sweep` trials among `mpirun` ranks (optional in the build).
+packages+=(openmpi-bin libopenmpi-dev)
+# The headless-browser check of the HTML reports (tests only).
+if [[ " $* " == *" --with-tests "* ]]; then packages+=(chromium); fi
 if [[ "${1:-}" == "--with-torch" ]]; then
   packages+=(python3-torch python3-numpy)
 fi

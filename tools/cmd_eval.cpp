@@ -8,12 +8,15 @@
 #include "tools/commands.h"
 #include "tools/evaluate.h"
 #include "tools/model_io.h"
+#include "tools/report_html.h"
+#include "tools/report_run.h"
+#include "tools/trainer.h"
 
 namespace hs::tools {
 
 Command add_eval(CLI::App& app) {
   struct Args {
-    std::string checkpoint, dataset, data, device = "cpu";
+    std::string checkpoint, dataset, data, device = "cpu", html;
     std::int64_t batch_size = 256, threads = 0, limit = 0;
   };
   auto a = std::make_shared<Args>();
@@ -25,6 +28,7 @@ Command add_eval(CLI::App& app) {
   app.add_option("--threads", a->threads, "CPU threads (0: all cores)");
   app.add_option("--device", a->device, "cpu | cuda")->capture_default_str();
   app.add_option("--limit", a->limit, "use the first N test images");
+  app.add_option("--html", a->html, "also write the confusion matrix and per-class table here");
   return [a]() {
     set_num_threads(static_cast<int>(a->threads));
     const Device device = parse_device(a->device);
@@ -47,6 +51,17 @@ Command add_eval(CLI::App& app) {
                 a->checkpoint.c_str(), dataset.c_str(), static_cast<long long>(r.count), r.loss,
                 100 * r.top1, 100 * r.top5);
     std::cout << r.report(lm.meta.class_names);
+    if (!a->html.empty()) {
+      const std::string title = "eval " + a->checkpoint + " on " + dataset;
+      char line[160];
+      std::snprintf(line, sizeof line,
+                    "<p>%lld test images: loss %.4f, top-1 %.2f%%, top-5 %.2f%%.</p>",
+                    static_cast<long long>(r.count), r.loss, 100 * r.top1, 100 * r.top5);
+      write_text_atomic(a->html, html_page(title, "<h1>" + html_escape(title) + "</h1>" + line +
+                                                      confusion_section_html(
+                                                          r.confusion, lm.meta.class_names,
+                                                          r.per_class_accuracy())));
+    }
     return 0;
   };
 }

@@ -75,7 +75,7 @@ Command add_train(CLI::App& app) {
                                "--data", "--batch-size", "--lr", "--momentum", "--weight-decay",
                                "--optimizer", "--schedule", "--warmup-epochs",
                                "--label-smoothing", "--seed", "--out", "--limit-train",
-                               "--limit-test", "--classes", "--in-channels"})
+                               "--limit-test", "--classes", "--in-channels", "--split"})
         HS_CHECK(app.count(name) == 0, "train: ", name,
                  " cannot be changed when resuming (only --epochs, --threads and --device can)");
       j = read_config_file(a->resume + "/config.json");

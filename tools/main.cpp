@@ -27,6 +27,8 @@ int main(int argc, char** argv) {
       hs::tools::add_export);
   add("bench", "throughput of a training step or of inference on synthetic input",
       hs::tools::add_bench);
+  add("sweep", "a grid or random search over splits, widths, carry ratios and blocks",
+      hs::tools::add_sweep);
   add("selftest", "every operator on a device against the CPU, then a short training on both",
       hs::tools::add_selftest);
   add("explain", "how one block moves its channels: bookkeeping table and SVG diagram",

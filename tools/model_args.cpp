@@ -10,6 +10,8 @@ void ModelArgs::add_to(CLI::App& app) {
   app.add_option("--ratio", ratio, "HS carry ratio r in [0, 1)");
   app.add_flag("--carry-leading", carry_leading, "carry the leading channels instead");
   app.add_option("--downsample-block", downsample_block, "HS ImageNet: stage | plain");
+  app.add_option("--split", split, "HS per-group width proportions, e.g. 1,1,2,4 (sets s)")
+      ->delimiter(',');
   app.add_option("--classes", classes, "number of classes");
   app.add_option("--in-channels", in_channels, "input channels");
 }
@@ -20,6 +22,7 @@ nlohmann::json ModelArgs::options(nlohmann::json base) const {
   if (ratio) base["ratio"] = *ratio;
   if (carry_leading) base["carry_leading"] = true;
   if (downsample_block) base["downsample_block"] = *downsample_block;
+  if (!split.empty()) base["split"] = split;
   if (classes) base["classes"] = *classes;
   if (in_channels) base["in_channels"] = *in_channels;
   return base;

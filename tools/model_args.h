@@ -1,10 +1,11 @@
 #pragma once
 // Model-selection options shared by the subcommands (--model --s --w0 --ratio --classes
-// --in-channels ...), turned into the JSON options the model registry takes. Only options
+// --in-channels --split ...), turned into the JSON options the model registry takes. Only options
 // the user gave are passed on, so each family keeps its own defaults.
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
@@ -17,6 +18,7 @@ struct ModelArgs {
   std::optional<double> ratio;
   bool carry_leading = false;
   std::optional<std::string> downsample_block;
+  std::vector<double> split;  // --split 1,1,2,4; empty: not given
 
   void add_to(CLI::App& app);
   // The registry options: those given on the command line over `base` (e.g. a config's).

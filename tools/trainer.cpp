@@ -20,10 +20,13 @@
 #include "nn/lr_schedule.h"
 #include "nn/safetensors.h"
 #include "nn/sgd.h"
+#include "nn/summary.h"
 #include "ops/loss.h"
 #include "tools/evaluate.h"
 #include "tools/model_io.h"
 #include "tools/plot.h"
+#include "tools/report_run.h"
+#include "tools/step_log.h"
 
 namespace hs::tools {
 
@@ -39,7 +42,8 @@ double seconds_since(Clock::time_point t) {
   return std::chrono::duration<double>(Clock::now() - t).count();
 }
 
-// Writes `text` to path through a temporary file renamed into place.
+}  // namespace
+
 void write_text_atomic(const fs::path& path, const std::string& text) {
   const fs::path tmp = path.string() + ".tmp-" + std::to_string(::getpid());
   {
@@ -56,6 +60,8 @@ void write_text_atomic(const fs::path& path, const std::string& text) {
     HS_FAIL("train: cannot rename ", tmp.string(), " to ", path.string(), ": ", ec.message());
   }
 }
+
+namespace {
 
 nlohmann::json read_json(const fs::path& path) {
   std::ifstream f(path);
@@ -113,10 +119,22 @@ class Run {
   TrainSummary execute(bool resume);
 
  private:
+  // The steps of a run, in order.
+  void prepare(bool resume);
   void load_data();
   void build(bool resume);
-  void save_checkpoint(const std::string& name);
   void restore();
+  void announce(bool resume) const;
+  // Trains the rest of the current epoch; false when the run stopped (summary_ says why).
+  bool train_epoch(data::Loader& loader);
+  // One optimizer step on `batch`; false when the loss was not finite.
+  bool train_step(const data::Batch& batch, std::int64_t& correct, double& loss_value);
+  void finish_epoch();
+  TrainSummary summarise();
+
+  void stop(TrainOutcome outcome, const std::string& message);
+  void save_checkpoint(const std::string& name);
+  void save_best_eval(const EvalResult& ev);
   void write_reports();
   void show_progress(std::int64_t index, double loss, double acc, double img_per_s,
                      double eta, bool final);
@@ -129,8 +147,11 @@ class Run {
   std::shared_ptr<models::ResNet> model_;
   std::unique_ptr<nn::Optimizer> opt_;
   std::unique_ptr<nn::LrSchedule> schedule_;
-  std::int64_t steps_per_epoch_ = 0;
+  std::int64_t steps_per_epoch_ = 0, steps_this_run_ = 0;
   Progress progress_;
+  std::unique_ptr<StepLog> step_log_;
+  TrainSummary summary_;
+  std::string summary_table_;  // the model summary, for the report
   Device device_;
   bool tty_ = false;
 };
@@ -167,6 +188,8 @@ void Run::build(bool resume) {
 
   nn::manual_seed(c_.seed);
   model_ = build_model(meta_);
+  summary_table_ =
+      nn::summarize(*model_, {1, train_.channels, train_.height, train_.width}).table();
   model_->to(device_);
   const auto params = model_->named_parameters();
   if (c_.optimizer == "sgd") {
@@ -196,6 +219,8 @@ void Run::save_checkpoint(const std::string& name) {
   save_weights(*model_, meta_, (out_ / (name + ".safetensors")).string(), {{"progress", tag}});
   nn::write_safetensors((out_ / (name + ".optim.safetensors")).string(), opt_->state_dict(),
                         {{"progress", tag}, {"optimizer", c_.optimizer}});
+  // Saved with the checkpoint, not as it grows, so a run that diverges changes nothing.
+  if (name == "last") write_text_atomic(out_ / "steps.jsonl", step_log_->jsonl());
   // Written last: a complete .json means the two files beside it are complete too.
   write_text_atomic(out_ / (name + ".json"), progress_.to_json().dump(2) + "\n");
 }
@@ -228,6 +253,8 @@ void Run::write_reports() {
   }
   write_text_atomic(out_ / "metrics.jsonl", lines);
   write_text_atomic(out_ / "curves.svg", curves_svg(points, c_.model + " on " + c_.dataset));
+  write_text_atomic(out_ / "report.html", run_report_html(out_, c_.model + " on " + c_.dataset,
+                                                          c_.to_json(), summary_table_));
 }
 
 void Run::show_progress(std::int64_t index, double loss, double acc, double img_per_s, double eta,
@@ -253,6 +280,22 @@ void Run::show_progress(std::int64_t index, double loss, double acc, double img_
 }
 
 TrainSummary Run::execute(bool resume) {
+  prepare(resume);
+  data::LoaderOptions lo;
+  lo.batch_size = c_.batch_size;
+  lo.shuffle = true;
+  lo.augment = train_aug_;
+  lo.seed = c_.seed;
+  data::Loader loader(train_, lo);
+  model_->train();
+  while (progress_.epoch < c_.epochs) {
+    if (!train_epoch(loader)) return summary_;
+    finish_epoch();
+  }
+  return summarise();
+}
+
+void Run::prepare(bool resume) {
   set_num_threads(static_cast<int>(c_.threads));
   device_ = parse_device(c_.device);
   tty_ = ::isatty(::fileno(stdout)) != 0;
@@ -260,8 +303,15 @@ TrainSummary Run::execute(bool resume) {
   // leaves the disk as it was.
   load_data();
   build(resume);
+  step_log_ = std::make_unique<StepLog>(steps_per_epoch_, c_.epochs);
+  if (resume)
+    step_log_->resume_from(out_ / "steps.jsonl", progress_.epoch * steps_per_epoch_ + progress_.step);
   fs::create_directories(out_);
   write_text_atomic(out_ / "config.json", c_.to_json().dump(2) + "\n");
+  announce(resume);
+}
+
+void Run::announce(bool resume) const {
   std::printf("train %s %s on %s: %lld train / %lld test images of %lldx%lldx%lld, %lld params, "
               "%lld steps/epoch, %d threads%s\n",
               c_.model.c_str(), meta_.options.dump().c_str(), c_.dataset.c_str(),
@@ -271,104 +321,128 @@ TrainSummary Run::execute(bool resume) {
               static_cast<long long>(model_->num_parameters()),
               static_cast<long long>(steps_per_epoch_), num_threads(),
               resume ? (" (resumed at " + progress_.tag() + ")").c_str() : "");
+}
 
-  data::LoaderOptions lo;
-  lo.batch_size = c_.batch_size;
-  lo.shuffle = true;
-  lo.augment = train_aug_;
-  lo.seed = c_.seed;
-  data::Loader loader(train_, lo);
-  model_->train();
+bool Run::train_step(const data::Batch& batch, std::int64_t& correct, double& loss_value) {
+  const std::int64_t global_step = progress_.epoch * steps_per_epoch_ + batch.index;
+  opt_->set_lr(schedule_->lr_at(global_step));
+  opt_->zero_grad();
+  const Tensor labels = batch.labels.to(device_);
+  const Variable logits = (*model_)(Variable(batch.images.to(device_)));
+  const Variable loss = cross_entropy(logits, labels, c_.label_smoothing);
+  loss_value = loss.item();
+  if (!std::isfinite(loss_value)) return false;
+  loss.backward();
+  opt_->step();
+  correct = ops::topk_correct(logits.data(), labels, {1})[0];
+  return true;
+}
 
-  TrainSummary summary;
-  std::int64_t steps_this_run = 0;
-  while (progress_.epoch < c_.epochs) {
-    const auto epoch_start = Clock::now();
-    const double seconds_before = progress_.seconds;
-    const std::int64_t images_before = progress_.seen;
-    loader.start_epoch(progress_.epoch);
-    data::Batch batch;
-    while (loader.next(batch)) {
-      if (batch.index < progress_.step) continue;  // resuming mid-epoch: already trained
-      const std::int64_t global_step = progress_.epoch * steps_per_epoch_ + batch.index;
-      opt_->set_lr(schedule_->lr_at(global_step));
-      opt_->zero_grad();
-      const Tensor labels = batch.labels.to(device_);
-      const Variable logits = (*model_)(Variable(batch.images.to(device_)));
-      const Variable loss = cross_entropy(logits, labels, c_.label_smoothing);
-      const double loss_value = loss.item();
-      if (!std::isfinite(loss_value)) {
-        summary.outcome = TrainOutcome::diverged;
-        summary.message = "loss is " + std::string(std::isnan(loss_value) ? "NaN" : "infinite") +
-                          " at epoch " + std::to_string(progress_.epoch + 1) + " step " +
-                          std::to_string(batch.index + 1) + " (lr " +
-                          std::to_string(opt_->lr()) + "); the last good checkpoint in " +
-                          out_.string() + " is kept";
-        if (tty_) std::printf("\n");
-        return summary;
-      }
-      loss.backward();
-      opt_->step();
-      const std::int64_t n = labels.size(0);
-      progress_.loss_sum += loss_value * n;
-      progress_.correct += ops::topk_correct(logits.data(), labels, {1})[0];
-      progress_.seen += n;
-      progress_.step = batch.index + 1;
-      const double elapsed = seconds_before + seconds_since(epoch_start);
-      const double img_per_s = (progress_.seen - images_before) / std::max(1e-9, seconds_since(epoch_start));
-      const double eta = (steps_per_epoch_ - progress_.step) * elapsed / std::max<std::int64_t>(1, progress_.step);
-      show_progress(batch.index, progress_.loss_sum / progress_.seen,
-                    static_cast<double>(progress_.correct) / progress_.seen, img_per_s, eta,
-                    progress_.step == steps_per_epoch_);
-      ++steps_this_run;
-      if (stop_requested || steps_this_run == c_.stop_after_steps) {
-        progress_.seconds = elapsed;
-        save_checkpoint("last");
-        if (tty_) std::printf("\n");
-        summary.outcome = TrainOutcome::interrupted;
-        summary.message = "interrupted at epoch " + std::to_string(progress_.epoch + 1) +
-                          " step " + std::to_string(progress_.step) + "; saved " +
-                          (out_ / "last.*").string() + ", continue with --resume " + out_.string();
-        return summary;
-      }
+bool Run::train_epoch(data::Loader& loader) {
+  const auto epoch_start = Clock::now();
+  const double seconds_before = progress_.seconds;
+  const std::int64_t images_before = progress_.seen;
+  loader.start_epoch(progress_.epoch);
+  data::Batch batch;
+  auto step_start = Clock::now();
+  while (loader.next(batch)) {
+    if (batch.index < progress_.step) continue;  // resuming mid-epoch: already trained
+    std::int64_t correct = 0;
+    double loss_value = 0;
+    if (!train_step(batch, correct, loss_value)) {
+      stop(TrainOutcome::diverged,
+           "loss is " + std::string(std::isnan(loss_value) ? "NaN" : "infinite") + " at epoch " +
+               std::to_string(progress_.epoch + 1) + " step " + std::to_string(batch.index + 1) +
+               " (lr " + std::to_string(opt_->lr()) + "); the last good checkpoint in " +
+               out_.string() + " is kept");
+      return false;
     }
-    progress_.seconds = seconds_before + seconds_since(epoch_start);
-    const EvalResult ev = evaluate(*model_, test_, test_aug_, c_.batch_size, device_);
-    const double train_seconds = progress_.seconds;
-    // From the schedule, not the optimizer: a run resumed after the epoch's last step has
-    // not set the optimizer's rate yet.
-    const double last_lr = schedule_->lr_at((progress_.epoch + 1) * steps_per_epoch_ - 1);
-    nlohmann::json m = {{"epoch", progress_.epoch + 1},
-                        {"train_loss", progress_.loss_sum / progress_.seen},
-                        {"train_acc", static_cast<double>(progress_.correct) / progress_.seen},
-                        {"test_loss", ev.loss},
-                        {"test_acc", ev.top1},
-                        {"test_top5", ev.top5},
-                        {"lr", last_lr},
-                        {"seconds", train_seconds},
-                        {"images_per_second", progress_.seen / std::max(1e-9, train_seconds)}};
-    std::printf("epoch %lld/%lld: train loss %.4f acc %.2f%% | test loss %.4f acc %.2f%% top5 "
-                "%.2f%% | %.1f s, %.1f img/s\n",
-                static_cast<long long>(progress_.epoch + 1), static_cast<long long>(c_.epochs),
-                m["train_loss"].get<double>(), 100 * m["train_acc"].get<double>(), ev.loss,
-                100 * ev.top1, 100 * ev.top5, train_seconds,
-                m["images_per_second"].get<double>());
-    std::fflush(stdout);
-    progress_.metrics.push_back(m);
-    progress_ = Progress{progress_.epoch + 1, 0, 0, 0, 0, 0, progress_.best_test_acc,
-                         progress_.metrics};
-    const bool best = ev.top1 > progress_.best_test_acc;
-    if (best) progress_.best_test_acc = ev.top1;
-    save_checkpoint("last");
-    if (best) save_checkpoint("best");
-    write_reports();
+    const std::int64_t n = batch.labels.size(0);
+    progress_.loss_sum += loss_value * n;
+    progress_.correct += correct;
+    progress_.seen += n;
+    progress_.step = batch.index + 1;
+    step_log_->add(progress_.epoch * steps_per_epoch_ + batch.index, loss_value, correct, n,
+                   opt_->lr(), seconds_since(step_start));
+    step_start = Clock::now();
+    const double elapsed = seconds_before + seconds_since(epoch_start);
+    const double img_per_s =
+        (progress_.seen - images_before) / std::max(1e-9, seconds_since(epoch_start));
+    const double eta = (steps_per_epoch_ - progress_.step) * elapsed /
+                       std::max<std::int64_t>(1, progress_.step);
+    show_progress(batch.index, progress_.loss_sum / progress_.seen,
+                  static_cast<double>(progress_.correct) / progress_.seen, img_per_s, eta,
+                  progress_.step == steps_per_epoch_);
+    ++steps_this_run_;
+    if (stop_requested || steps_this_run_ == c_.stop_after_steps) {
+      progress_.seconds = elapsed;
+      save_checkpoint("last");
+      stop(TrainOutcome::interrupted,
+           "interrupted at epoch " + std::to_string(progress_.epoch + 1) + " step " +
+               std::to_string(progress_.step) + "; saved " + (out_ / "last.*").string() +
+               ", continue with --resume " + out_.string());
+      return false;
+    }
   }
+  progress_.seconds = seconds_before + seconds_since(epoch_start);
+  return true;
+}
+
+void Run::stop(TrainOutcome outcome, const std::string& message) {
+  if (tty_) std::printf("\n");
+  summary_.outcome = outcome;
+  summary_.message = message;
+}
+
+void Run::finish_epoch() {
+  const EvalResult ev = evaluate(*model_, test_, test_aug_, c_.batch_size, device_);
+  const double train_seconds = progress_.seconds;
+  // From the schedule, not the optimizer: a run resumed after the epoch's last step has
+  // not set the optimizer's rate yet.
+  const double last_lr = schedule_->lr_at((progress_.epoch + 1) * steps_per_epoch_ - 1);
+  nlohmann::json m = {{"epoch", progress_.epoch + 1},
+                      {"train_loss", progress_.loss_sum / progress_.seen},
+                      {"train_acc", static_cast<double>(progress_.correct) / progress_.seen},
+                      {"test_loss", ev.loss},
+                      {"test_acc", ev.top1},
+                      {"test_top5", ev.top5},
+                      {"lr", last_lr},
+                      {"seconds", train_seconds},
+                      {"images_per_second", progress_.seen / std::max(1e-9, train_seconds)}};
+  std::printf("epoch %lld/%lld: train loss %.4f acc %.2f%% | test loss %.4f acc %.2f%% top5 "
+              "%.2f%% | %.1f s, %.1f img/s\n",
+              static_cast<long long>(progress_.epoch + 1), static_cast<long long>(c_.epochs),
+              m["train_loss"].get<double>(), 100 * m["train_acc"].get<double>(), ev.loss,
+              100 * ev.top1, 100 * ev.top5, train_seconds, m["images_per_second"].get<double>());
+  std::fflush(stdout);
+  progress_.metrics.push_back(m);
+  progress_ =
+      Progress{progress_.epoch + 1, 0, 0, 0, 0, 0, progress_.best_test_acc, progress_.metrics};
+  const bool best = ev.top1 > progress_.best_test_acc;
+  if (best) progress_.best_test_acc = ev.top1;
+  save_checkpoint("last");
+  if (best) {
+    save_best_eval(ev);
+    save_checkpoint("best");
+  }
+  write_reports();
+}
+
+void Run::save_best_eval(const EvalResult& ev) {
+  const nlohmann::json j = {{"epoch", progress_.epoch},         {"test_acc", ev.top1},
+                            {"test_loss", ev.loss},             {"classes", ev.classes},
+                            {"class_names", train_.class_names}, {"confusion", ev.confusion},
+                            {"per_class_accuracy", ev.per_class_accuracy()}};
+  write_text_atomic(out_ / "best_eval.json", j.dump() + "\n");
+}
+
+TrainSummary Run::summarise() {
   // From the metrics, so that resuming a run that had already finished reports it too.
   if (!progress_.metrics.empty())
-    summary.last_test_acc = progress_.metrics.back()["test_acc"].get<double>();
-  summary.epochs_done = progress_.epoch;
-  summary.best_test_acc = progress_.best_test_acc;
-  return summary;
+    summary_.last_test_acc = progress_.metrics.back()["test_acc"].get<double>();
+  summary_.epochs_done = progress_.epoch;
+  summary_.best_test_acc = progress_.best_test_acc;
+  return summary_;
 }
 
 }  // namespace

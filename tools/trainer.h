@@ -1,11 +1,13 @@
 #pragma once
 // Trainer: one training run as `hsnet train` performs it — data, model, optimizer and
 // schedule from a TrainConfig; per-epoch evaluation; OUT/config.json, OUT/metrics.jsonl,
-// OUT/curves.svg and the checkpoints OUT/{last,best}.safetensors (weights, self-describing),
+// OUT/steps.jsonl (per-step loss, accuracy, lr, images/s), OUT/best_eval.json (the best
+// epoch's confusion matrix), OUT/curves.svg and the checkpoints OUT/{last,best}.safetensors (weights, self-describing),
 // OUT/{last,best}.optim.safetensors (optimizer state) and OUT/{last,best}.json (progress);
 // exact resumption from OUT/last.*; Ctrl-C saves and stops; a NaN/Inf loss stops with the
 // last good checkpoint untouched.
 #include <cstdint>
+#include <filesystem>
 #include <string>
 
 #include "tools/train_config.h"
@@ -27,5 +29,9 @@ TrainSummary train(const TrainConfig& config, bool resume);
 // Asks a running train() to save a checkpoint and stop after the current step (what the
 // SIGINT handler calls; async-signal-safe).
 void request_stop();
+
+// Writes `text` to `path` through a temporary file in the same folder renamed into place, so
+// a reader never sees half a file.
+void write_text_atomic(const std::filesystem::path& path, const std::string& text);
 
 }  // namespace hs::tools
