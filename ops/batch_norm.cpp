@@ -6,12 +6,12 @@
 
 #include "cuda/batch_norm.h"
 #include "ops/dispatch.h"
+#include "ops/iteration.h"
 #include "ops/elementwise.h"
 
 namespace hs::ops {
 namespace {
 
-constexpr std::int64_t kParallelWork = 32768;
 
 // An [N,C] or [N,C,H,W] tensor read as element (n, c, i) at
 // base[n * stride_n + c * stride_c + i], i < inner (= H·W, or 1 for 2-D). Views whose H·W

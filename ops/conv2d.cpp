@@ -17,6 +17,7 @@
 #include "kernels/im2col_index.h"
 #include "ops/conv2d_direct.h"
 #include "ops/dispatch.h"
+#include "ops/iteration.h"
 #include "ops/matmul.h"
 #include "ops/reduce.h"
 
@@ -287,7 +288,6 @@ void col2im_channel(T* cols, int64_t ld, const Im2colGeometry& g, int64_t c, T* 
 // bench/ops on the 8x8 HS-ResNet layers: 128 beats one image (64 columns) per GEMM by
 // 10-20%, and beats 256 or more, whose column matrices (K = 504 rows) outgrow the L2 cache.
 constexpr int64_t kMinGemmColumns = 128;
-constexpr int64_t kParallelWork = 32768;
 
 std::atomic<Conv2dCpuAlgorithm> g_algorithm{Conv2dCpuAlgorithm::automatic};
 

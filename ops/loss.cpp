@@ -5,11 +5,11 @@
 #include "cuda/loss.h"
 #include "kernels/loss_math.h"
 #include "ops/dispatch.h"
+#include "ops/iteration.h"
 
 namespace hs::ops {
 namespace {
 
-constexpr std::int64_t kParallelWork = 32768;
 
 // Labels read in place whatever their stride.
 struct LabelRef {

@@ -2,12 +2,12 @@
 
 #include "cuda/optim.h"
 #include "ops/dispatch.h"
+#include "ops/iteration.h"
 
 namespace hs::ops {
 
 namespace {
 
-constexpr std::int64_t kParallelWork = 32768;
 
 template <class T>
 void sgd_cpu(const Tensor& param, const Tensor& grad, double lr, double weight_decay) {

@@ -6,11 +6,11 @@
 #include "cuda/pooling.h"
 #include "kernels/pool_index.h"
 #include "ops/dispatch.h"
+#include "ops/iteration.h"
 
 namespace hs::ops {
 namespace {
 
-constexpr std::int64_t kParallelWork = 32768;
 
 // Resolved window geometry of one pooling call over [N,C,in_h,in_w] planes.
 struct PoolGeometry {
