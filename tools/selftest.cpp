@@ -25,7 +25,7 @@
 #include "ops/matmul.h"
 #include "ops/pooling.h"
 #include "ops/reduce.h"
-#include "ops/shape_ops.h"
+#include "ops/cat.h"
 
 namespace hs::tools {
 
