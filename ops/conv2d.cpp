@@ -15,7 +15,7 @@
 #include "core/threads.h"
 #include "cuda/conv2d.h"
 #include "kernels/im2col_index.h"
-#include "ops/conv2d_direct.h"
+#include "ops/cpu/conv2d_direct.h"
 #include "ops/dispatch.h"
 #include "ops/iteration.h"
 #include "ops/matmul.h"
