@@ -1,3 +1,6 @@
+// Batch norm and its fused ReLU: checks, dispatch, the CUDA operand layout and the CPU
+// kernels. Above ~400 lines since the CUDA glue folded in; the CPU kernels are the part to
+// move to ops/cpu/batch_norm.cpp.
 #include "ops/batch_norm.h"
 
 #include <algorithm>
