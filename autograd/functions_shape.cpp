@@ -6,7 +6,7 @@
 
 #include "autograd/function_helpers.h"
 #include "autograd/functions.h"
-#include "ops/shape_ops.h"
+#include "ops/cat.h"
 
 namespace hs {
 

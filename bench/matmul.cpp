@@ -19,6 +19,7 @@
 #include "core/generator.h"
 #include "core/tensor.h"
 #include "core/threads.h"
+#include "ops/backends.h"
 
 namespace {
 
@@ -53,6 +54,7 @@ double median(std::vector<double> v) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  hs::register_backends();
   hs::choose_openmp_wait(argv);
   const int threads = parse_positive(argc, argv, "--threads", hs::num_threads());
   const int n = parse_positive(argc, argv, "--size", 1024);

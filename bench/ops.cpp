@@ -24,6 +24,7 @@
 #include "core/generator.h"
 #include "core/tensor.h"
 #include "core/threads.h"
+#include "ops/backends.h"
 #include "ops/batch_norm.h"
 #include "ops/conv2d.h"
 #include "kernels/im2col_index.h"
@@ -228,6 +229,7 @@ void bench_conv(int64_t batch, int repeats) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  hs::register_backends();
   hs::choose_openmp_wait(argv);
   const int threads = parse_int(argc, argv, "--threads", 0);
   const int64_t batch = parse_int(argc, argv, "--batch", 128);

@@ -2,7 +2,7 @@
 // The CUDA side of the optimizer updates, called by the nn/ optimizers (SGD, AdamW) for
 // parameters on the GPU. Each updates n contiguous elements in place with the per-element
 // rule of kernels/optim_math.h, its coefficients converted to the element type as on the CPU.
-// Available only in builds with CUDA (HSNET_WITH_CUDA).
+// Declared in every build, defined only in builds with CUDA.
 #include <cstdint>
 
 #include "core/dtype.h"

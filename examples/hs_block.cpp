@@ -13,9 +13,11 @@
 #include "autograd/gradcheck.h"
 #include "core/error.h"
 #include "core/tensor.h"
+#include "ops/backends.h"
 #include "nn/init.h"
 
 int main(int argc, char** argv) {
+  hs::register_backends();
   try {
     hs::nn::HSBlockOptions opts;
     opts.splits = argc > 1 ? std::stoll(argv[1]) : 4;

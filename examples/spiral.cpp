@@ -10,6 +10,7 @@
 #include "autograd/grad_mode.h"
 #include "autograd/nn_functions.h"
 #include "core/tensor.h"
+#include "ops/backends.h"
 #include "ops/elementwise.h"
 #include "ops/loss.h"
 
@@ -39,6 +40,7 @@ void make_spiral(Generator& gen, Tensor& points, Tensor& labels) {
 }  // namespace
 
 int main() {
+  hs::register_backends();
   Generator gen(1);
   Tensor points, labels;
   make_spiral(gen, points, labels);

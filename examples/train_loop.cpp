@@ -14,6 +14,7 @@
 #include "autograd/nn_functions.h"
 #include "core/error.h"
 #include "core/threads.h"
+#include "ops/backends.h"
 #include "data/datasets.h"
 #include "data/loader.h"
 #include "models/registry.h"
@@ -26,6 +27,7 @@
 using namespace hs;
 
 int main(int argc, char** argv) {
+  register_backends();
   choose_openmp_wait(argv);  // idle OpenMP threads spin only while the machine is quiet
   std::int64_t epochs = 1, limit = 25600;
   try {

@@ -3,7 +3,7 @@
 // backward functions, without autograd. f32 and f64. The CPU path lowers the convolution to
 // GEMMs (im2col + BLAS; a 1x1, stride-1, unpadded convolution is a GEMM on the input itself),
 // except f32 stride-1 convolutions with few output channels on CPUs with AVX2 and FMA, which
-// run a direct kernel (ops/conv2d_direct.h); the stride-1 backward input is such a forward
+// run a direct kernel (ops/cpu/conv2d_direct.h); the stride-1 backward input is such a forward
 // convolution too.
 // Its column matrices live in per-thread scratch buffers that grow to the largest size a
 // thread has needed and are reused by later calls (held until the thread exits), so a

@@ -1,19 +1,10 @@
 #pragma once
-// Argument checks shared by the operators and the device switch: CPU code runs inline,
-// CUDA tensors go to cuda/<op>.h in builds with CUDA and raise an hs::Error otherwise.
+// Argument checks shared by the operators, and dispatch(): the one place that picks an
+// operator's CPU or CUDA function and raises the "built without CUDA" error.
+#include <utility>
+
 #include "core/error.h"
 #include "core/tensor.h"
-
-#if HSNET_WITH_CUDA
-#include "cuda/backend.h"
-#include "cuda/batch_norm.h"
-#include "cuda/conv2d.h"
-#include "cuda/elementwise.h"
-#include "cuda/gemm.h"
-#include "cuda/loss.h"
-#include "cuda/pooling.h"
-#include "cuda/reduce.h"
-#endif
 
 namespace hs::ops::detail {
 
@@ -34,23 +25,40 @@ inline void check_floating(const char* op, const Tensor& t) {
   HS_CHECK(is_floating(t.dtype()), op, ": needs f32 or f64, got ", t.dtype(), " ", t.shape());
 }
 
-// Reached when a CUDA tensor meets a build without the CUDA backend.
 // Whether the H*W planes of a 4-D tensor are dense (each row contiguous, rows back to back),
 // so a kernel that walks planes can read it in place: channel slices of a bigger tensor are.
 inline bool has_dense_planes(const Tensor& t) {
   return (t.size(3) <= 1 || t.stride(3) == 1) && (t.size(2) <= 1 || t.stride(2) == t.size(3));
 }
 
+// Reached when a CUDA tensor meets a build without the CUDA backend.
 [[noreturn]] inline void fail_without_cuda(const char* op) {
   HS_FAIL(op, ": CUDA tensors need a build with CUDA");
 }
 
 }  // namespace hs::ops::detail
 
-// HS_CUDA_CALL(op, call): runs `call` (a hs::cuda:: function) in CUDA builds; elsewhere the
-// call is not compiled and an hs::Error names op.
+namespace hs::ops {
+
 #if HSNET_WITH_CUDA
-#define HS_CUDA_CALL(op, ...) __VA_ARGS__
+inline constexpr bool kBuiltWithCuda = true;
 #else
-#define HS_CUDA_CALL(op, ...) ::hs::ops::detail::fail_without_cuda(op)
+inline constexpr bool kBuiltWithCuda = false;
 #endif
+
+// Runs cpu() when `on` lives on the CPU and cuda() when it lives on a GPU; both return the
+// same type. In a build without CUDA, cuda() is never called (nor emitted, so the cuda::
+// functions it names, declared in every build, need no definition) and a CUDA tensor raises
+// an hs::Error naming `op`.
+template <class CpuFn, class CudaFn>
+decltype(auto) dispatch(const char* op, const Tensor& on, CpuFn&& cpu, CudaFn&& cuda) {
+  if (on.is_cuda()) {
+    if constexpr (kBuiltWithCuda)
+      return std::forward<CudaFn>(cuda)();
+    else
+      detail::fail_without_cuda(op);
+  }
+  return std::forward<CpuFn>(cpu)();
+}
+
+}  // namespace hs::ops

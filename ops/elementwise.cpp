@@ -5,6 +5,7 @@
 #include <string>
 #include <type_traits>
 
+#include "cuda/elementwise.h"
 #include "ops/dispatch.h"
 #include "ops/iteration.h"
 
@@ -215,11 +216,10 @@ Tensor binary(BinaryOp op, const Tensor& a, const Tensor& b) {
   Tensor out = empty(shape, {a.dtype(), a.device()});
   const Tensor ae = a.expand(shape);
   const Tensor be = b.expand(shape);
-  if (out.is_cuda()) {
-    HS_CUDA_CALL(name, cuda::binary(op, out.ref(), ae.ref(), be.ref()));
-    return out;
-  }
-  dispatch_dtype(a.dtype(), [&](auto t) { binary_cpu<decltype(t)>(op, out, ae, be); });
+  dispatch(
+      name, out,
+      [&] { dispatch_dtype(a.dtype(), [&](auto t) { binary_cpu<decltype(t)>(op, out, ae, be); }); },
+      [&] { cuda::binary(op, out.ref(), ae.ref(), be.ref()); });
   return out;
 }
 
@@ -230,14 +230,15 @@ Tensor binary(BinaryOp op, const Tensor& a, double scalar) {
            a.dtype(), " ", a.shape());
   check_scalar_fits(name, a, scalar, "scalar");
   Tensor out = empty(a.shape(), {a.dtype(), a.device()});
-  if (out.is_cuda()) {
-    HS_CUDA_CALL(name, cuda::binary_scalar(op, out.ref(), a.ref(), scalar));
-    return out;
-  }
-  dispatch_dtype(a.dtype(), [&](auto t) {
-    using T = decltype(t);
-    binary_scalar_cpu<T>(op, out, a, static_cast<T>(scalar));
-  });
+  dispatch(
+      name, out,
+      [&] {
+        dispatch_dtype(a.dtype(), [&](auto t) {
+          using T = decltype(t);
+          binary_scalar_cpu<T>(op, out, a, static_cast<T>(scalar));
+        });
+      },
+      [&] { cuda::binary_scalar(op, out.ref(), a.ref(), scalar); });
   return out;
 }
 
@@ -246,11 +247,10 @@ Tensor unary(UnaryOp op, const Tensor& x) {
   check_defined(name, x, "x");
   check_floating(name, x);
   Tensor out = empty(x.shape(), {x.dtype(), x.device()});
-  if (out.is_cuda()) {
-    HS_CUDA_CALL(name, cuda::unary(op, out.ref(), x.ref()));
-    return out;
-  }
-  dispatch_floating(x.dtype(), [&](auto t) { unary_cpu<decltype(t)>(op, out, x); });
+  dispatch(
+      name, out,
+      [&] { dispatch_floating(x.dtype(), [&](auto t) { unary_cpu<decltype(t)>(op, out, x); }); },
+      [&] { cuda::unary(op, out.ref(), x.ref()); });
   return out;
 }
 
@@ -270,17 +270,19 @@ Tensor unary_backward(UnaryOp op, const Tensor& grad, const Tensor& x, const Ten
              t->shape(), " differ in shape");
   }
   Tensor out = empty(grad.shape(), {grad.dtype(), grad.device()});
-  if (out.is_cuda()) {
-    HS_CUDA_CALL(
-        cname, cuda::unary_backward(op, out.ref(), grad.ref(), x.defined() ? x.ref() : StridedRef{},
-                                    y.defined() ? y.ref() : StridedRef{}));
-    return out;
-  }
-  // The kernel reads an element of x and y either way; an unused one aliases grad.
-  const Tensor& xs = x.defined() ? x : grad;
-  const Tensor& ys = y.defined() ? y : grad;
-  dispatch_floating(grad.dtype(),
-                    [&](auto t) { unary_backward_cpu<decltype(t)>(op, out, grad, xs, ys); });
+  dispatch(
+      cname, out,
+      [&] {
+        // The kernel reads an element of x and y either way; an unused one aliases grad.
+        const Tensor& xs = x.defined() ? x : grad;
+        const Tensor& ys = y.defined() ? y : grad;
+        dispatch_floating(grad.dtype(),
+                          [&](auto t) { unary_backward_cpu<decltype(t)>(op, out, grad, xs, ys); });
+      },
+      [&] {
+        cuda::unary_backward(op, out.ref(), grad.ref(), x.defined() ? x.ref() : StridedRef{},
+                             y.defined() ? y.ref() : StridedRef{});
+      });
   return out;
 }
 
@@ -295,14 +297,15 @@ void add_(Tensor& dst, const Tensor& src, double alpha) {
     HS_CHECK(dst.size(d) <= 1 || dst.stride(d) != 0, "add_: dst ", dst.shape(),
              " is an expanded view (stride 0 in dim ", d, "), so its elements overlap");
   const Tensor se = src.expand(dst.shape());
-  if (dst.is_cuda()) {
-    HS_CUDA_CALL("add_", cuda::axpy(dst.ref(), se.ref(), alpha));
-    return;
-  }
-  dispatch_dtype(dst.dtype(), [&](auto t) {
-    using T = decltype(t);
-    add_cpu<T>(dst, se, static_cast<T>(alpha));
-  });
+  dispatch(
+      "add_", dst,
+      [&] {
+        dispatch_dtype(dst.dtype(), [&](auto t) {
+          using T = decltype(t);
+          add_cpu<T>(dst, se, static_cast<T>(alpha));
+        });
+      },
+      [&] { cuda::axpy(dst.ref(), se.ref(), alpha); });
 }
 
 }  // namespace hs::ops

@@ -15,12 +15,13 @@
 
 namespace hs::ops {
 
-// Loops smaller than this run on one thread: starting a team would cost more than it saves.
-constexpr std::int64_t kParallelGrain = 32768;
+// The one parallel-work threshold of the CPU loops: loops over fewer elements run on one
+// thread, since starting a team would cost more than it saves.
+inline constexpr std::int64_t kParallelWork = 32768;
 
 // True when a loop of `work` elements is worth splitting across OpenMP threads.
 inline bool worth_parallel(std::int64_t work) {
-  return work >= kParallelGrain && omp_get_max_threads() > 1 && !omp_in_parallel();
+  return work >= kParallelWork && omp_get_max_threads() > 1 && !omp_in_parallel();
 }
 
 template <int N>

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "cuda/gemm.h"
 #include "ops/dispatch.h"
 #include "ops/matmul.h"
 #include "ops/reduce.h"
@@ -40,17 +41,19 @@ void gemm(const BlasMatrix& a, bool transpose_a, const BlasMatrix& b, bool trans
   }
   const bool trans_a = transpose_a != a.transposed, trans_b = transpose_b != b.transposed;
   const std::int64_t ldc = std::max<std::int64_t>(1, n);
-  if (out.is_cuda()) {
-    HS_CUDA_CALL("linear",
-                 cuda::gemm(out.dtype(), trans_a, trans_b, m, n, k, 1.0, a.t.data_ptr(), a.ld, 0,
-                            b.t.data_ptr(), b.ld, 0, beta, out.data_ptr(), ldc, 0, 1));
-    return;
-  }
-  dispatch_floating(out.dtype(), [&](auto tag) {
-    using T = decltype(tag);
-    gemm_cpu<T>(trans_a, trans_b, m, n, k, T(1), a.t.data<T>(), a.ld, b.t.data<T>(), b.ld,
-                static_cast<T>(beta), out.data<T>(), ldc);
-  });
+  dispatch(
+      "linear", out,
+      [&] {
+        dispatch_floating(out.dtype(), [&](auto tag) {
+          using T = decltype(tag);
+          gemm_cpu<T>(trans_a, trans_b, m, n, k, T(1), a.t.data<T>(), a.ld, b.t.data<T>(), b.ld,
+                      static_cast<T>(beta), out.data<T>(), ldc);
+        });
+      },
+      [&] {
+        cuda::gemm(out.dtype(), trans_a, trans_b, m, n, k, 1.0, a.t.data_ptr(), a.ld, 0,
+                   b.t.data_ptr(), b.ld, 0, beta, out.data_ptr(), ldc, 0, 1);
+      });
 }
 
 void check_operands(const char* op, const Tensor& x, const Tensor& w) {
@@ -104,19 +107,23 @@ LinearGrads linear_backward(const Tensor& dy, const Tensor& x, const Tensor& w, 
     grads.dw = empty({out, in}, {x.dtype(), x.device()});
     gemm(g, true, as_blas(x), false, out, in, batch, 0.0, grads.dw);
   }
-  if (need_db && dy.is_cuda()) {
-    grads.db = sum(dy, {0});  // accumulates in double, like the loop below
-  } else if (need_db) {
-    dispatch_floating(x.dtype(), [&](auto tag) {
-      using T = decltype(tag);
-      std::vector<double> sums(out, 0.0);
-      const T* src = dy.data<T>();
-      for (std::int64_t n = 0; n < batch; ++n)
-        for (std::int64_t o = 0; o < out; ++o) sums[o] += src[n * dy.stride(0) + o * dy.stride(1)];
-      grads.db = empty({out}, {x.dtype()});
-      T* dst = grads.db.data<T>();
-      for (std::int64_t o = 0; o < out; ++o) dst[o] = static_cast<T>(sums[o]);
-    });
+  if (need_db) {
+    dispatch(
+        "linear_backward", dy,
+        [&] {
+          dispatch_floating(x.dtype(), [&](auto tag) {
+            using T = decltype(tag);
+            std::vector<double> sums(out, 0.0);
+            const T* src = dy.data<T>();
+            for (std::int64_t n = 0; n < batch; ++n)
+              for (std::int64_t o = 0; o < out; ++o)
+                sums[o] += src[n * dy.stride(0) + o * dy.stride(1)];
+            grads.db = empty({out}, {x.dtype()});
+            T* dst = grads.db.data<T>();
+            for (std::int64_t o = 0; o < out; ++o) dst[o] = static_cast<T>(sums[o]);
+          });
+        },
+        [&] { grads.db = sum(dy, {0}); });  // accumulates in double, like the CPU loop
   }
   return grads;
 }

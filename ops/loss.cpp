@@ -2,13 +2,14 @@
 
 #include <algorithm>
 
-#include "ops/dispatch.h"
+#include "cuda/loss.h"
 #include "kernels/loss_math.h"
+#include "ops/dispatch.h"
+#include "ops/iteration.h"
 
 namespace hs::ops {
 namespace {
 
-constexpr std::int64_t kParallelWork = 32768;
 
 // Labels read in place whatever their stride.
 struct LabelRef {
@@ -53,23 +54,26 @@ void check_smoothing(const char* op, double label_smoothing) {
 // The rank of each row's label among its logits (see rank_of_label), on the host.
 std::vector<std::int64_t> label_ranks(const Tensor& z, const Tensor& labels) {
   const std::int64_t rows = z.size(0), classes = z.size(1);
-  if (z.is_cuda()) {
-    Tensor ranks = empty({rows}, {DType::i64, z.device()});
-    HS_CUDA_CALL("topk_correct", cuda::label_ranks(z.dtype(), rows, classes, z.data_ptr(),
-                                                   labels.data<std::int64_t>(), labels.stride(0),
-                                                   ranks.data<std::int64_t>()));
-    return ranks.to_vector<std::int64_t>();
-  }
-  const LabelRef label(labels);
-  std::vector<std::int64_t> ranks(rows);
-  dispatch_floating(z.dtype(), [&](auto tag) {
-    using T = decltype(tag);
-    const T* src = z.data<T>();
+  return dispatch(
+      "topk_correct", z,
+      [&] {
+        const LabelRef label(labels);
+        std::vector<std::int64_t> ranks(rows);
+        dispatch_floating(z.dtype(), [&](auto tag) {
+          using T = decltype(tag);
+          const T* src = z.data<T>();
 #pragma omp parallel for if (z.numel() > kParallelWork)
-    for (std::int64_t n = 0; n < rows; ++n)
-      ranks[n] = rank_of_label(src + n * classes, classes, label[n]);
-  });
-  return ranks;
+          for (std::int64_t n = 0; n < rows; ++n)
+            ranks[n] = rank_of_label(src + n * classes, classes, label[n]);
+        });
+        return ranks;
+      },
+      [&] {
+        Tensor ranks = empty({rows}, {DType::i64, z.device()});
+        cuda::label_ranks(z.dtype(), rows, classes, z.data_ptr(), labels.data<std::int64_t>(),
+                          labels.stride(0), ranks.data<std::int64_t>());
+        return ranks.to_vector<std::int64_t>();
+      });
 }
 
 std::vector<std::int64_t> topk_correct_impl(const char* op, const Tensor& logits,
@@ -100,29 +104,32 @@ CrossEntropyForward cross_entropy_forward(const Tensor& logits, const Tensor& la
   CrossEntropyForward out;
   out.softmax = empty(z.shape(), {z.dtype(), z.device()});
   const double on_label = 1.0 - label_smoothing, everywhere = label_smoothing / classes;
-  if (z.is_cuda()) {
-    out.loss = empty(Shape{}, {z.dtype(), z.device()});
-    HS_CUDA_CALL(
-        op, cuda::cross_entropy_forward(z.dtype(), rows, classes, z.data_ptr(),
-                                        labels.data<std::int64_t>(), labels.stride(0), on_label,
-                                        everywhere, out.softmax.data_ptr(), out.loss.data_ptr()));
-    return out;
-  }
-  const LabelRef label(labels);
-  std::vector<double> row_loss(rows);
-  dispatch_floating(z.dtype(), [&](auto tag) {
-    using T = decltype(tag);
-    const T* src = z.data<T>();
-    T* prob = out.softmax.data<T>();
+  return dispatch(
+      op, z,
+      [&] {
+        const LabelRef label(labels);
+        std::vector<double> row_loss(rows);
+        dispatch_floating(z.dtype(), [&](auto tag) {
+          using T = decltype(tag);
+          const T* src = z.data<T>();
+          T* prob = out.softmax.data<T>();
 #pragma omp parallel for if (z.numel() > kParallelWork)
-    for (std::int64_t n = 0; n < rows; ++n)
-      row_loss[n] = softmax_cross_entropy_row(src + n * classes, prob + n * classes, classes,
-                                              label[n], on_label, everywhere);
-  });
-  double total = 0;
-  for (double l : row_loss) total += l;
-  out.loss = scalar_tensor(total / rows, {z.dtype()});
-  return out;
+          for (std::int64_t n = 0; n < rows; ++n)
+            row_loss[n] = softmax_cross_entropy_row(src + n * classes, prob + n * classes, classes,
+                                                    label[n], on_label, everywhere);
+        });
+        double total = 0;
+        for (double l : row_loss) total += l;
+        out.loss = scalar_tensor(total / rows, {z.dtype()});
+        return out;
+      },
+      [&] {
+        out.loss = empty(Shape{}, {z.dtype(), z.device()});
+        cuda::cross_entropy_forward(z.dtype(), rows, classes, z.data_ptr(),
+                                    labels.data<std::int64_t>(), labels.stride(0), on_label,
+                                    everywhere, out.softmax.data_ptr(), out.loss.data_ptr());
+        return out;
+      });
 }
 
 Tensor cross_entropy_backward(const Tensor& grad, const Tensor& softmax, const Tensor& labels,
@@ -138,30 +145,33 @@ Tensor cross_entropy_backward(const Tensor& grad, const Tensor& softmax, const T
   const Tensor p = softmax.contiguous();
   const double on_label = 1.0 - label_smoothing, everywhere = label_smoothing / classes;
   Tensor dlogits = empty(p.shape(), {p.dtype(), p.device()});
-  if (p.is_cuda()) {
-    // The kernel reads the gradient in double, as item() does on the CPU, without a sync.
-    const Tensor grad64 = grad.to(DType::f64).contiguous();
-    HS_CUDA_CALL(op, cuda::cross_entropy_backward(p.dtype(), rows, classes, grad64.data<double>(),
-                                                  p.data_ptr(), labels.data<std::int64_t>(),
-                                                  labels.stride(0), on_label, everywhere,
-                                                  dlogits.data_ptr()));
-    return dlogits;
-  }
-  const double scale = grad.item() / rows;
-  const LabelRef label(labels);
-  dispatch_floating(p.dtype(), [&](auto tag) {
-    using T = decltype(tag);
-    const T* src = p.data<T>();
-    T* dst = dlogits.data<T>();
-    const T s = static_cast<T>(scale), off = static_cast<T>(everywhere);
-    const T label_share = static_cast<T>(on_label * scale);
+  return dispatch(
+      op, p,
+      [&] {
+        const double scale = grad.item() / rows;
+        const LabelRef label(labels);
+        dispatch_floating(p.dtype(), [&](auto tag) {
+          using T = decltype(tag);
+          const T* src = p.data<T>();
+          T* dst = dlogits.data<T>();
+          const T s = static_cast<T>(scale), off = static_cast<T>(everywhere);
+          const T label_share = static_cast<T>(on_label * scale);
 #pragma omp parallel for if (p.numel() > kParallelWork)
-    for (std::int64_t n = 0; n < rows; ++n)
-      for (std::int64_t k = 0; k < classes; ++k)
-        dst[n * classes + k] =
-            cross_entropy_grad(src[n * classes + k], k == label[n], s, off, label_share);
-  });
-  return dlogits;
+          for (std::int64_t n = 0; n < rows; ++n)
+            for (std::int64_t k = 0; k < classes; ++k)
+              dst[n * classes + k] =
+                  cross_entropy_grad(src[n * classes + k], k == label[n], s, off, label_share);
+        });
+        return dlogits;
+      },
+      [&] {
+        // The kernel reads the gradient in double, as item() does on the CPU, without a sync.
+        const Tensor grad64 = grad.to(DType::f64).contiguous();
+        cuda::cross_entropy_backward(p.dtype(), rows, classes, grad64.data<double>(), p.data_ptr(),
+                                     labels.data<std::int64_t>(), labels.stride(0), on_label,
+                                     everywhere, dlogits.data_ptr());
+        return dlogits;
+      });
 }
 
 std::vector<std::int64_t> topk_correct(const Tensor& logits, const Tensor& labels,

@@ -8,6 +8,7 @@
 #include <type_traits>
 
 #include "core/threads.h"
+#include "cuda/gemm.h"
 #include "ops/dispatch.h"
 
 namespace hs::ops {
@@ -123,15 +124,17 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
   if (k == 0) return out.zero_();
   const GemmOperand pa = prepare(a3);
   const GemmOperand pb = prepare(b3);
-  if (out.is_cuda()) {
-    HS_CUDA_CALL("matmul", cuda::gemm(a.dtype(), pa.layout.trans, pb.layout.trans, m, n, k, 1.0,
-                                      pa.tensor.data_ptr(), pa.layout.ld, pa.batch_stride,
-                                      pb.tensor.data_ptr(), pb.layout.ld, pb.batch_stride, 0.0,
-                                      out.data_ptr(), n, m * n, batch));
-    return out;
-  }
-  dispatch_floating(a.dtype(),
-                    [&](auto t) { matmul_cpu<decltype(t)>(pa, pb, out, batch, m, n, k); });
+  dispatch(
+      "matmul", out,
+      [&] {
+        dispatch_floating(a.dtype(),
+                          [&](auto t) { matmul_cpu<decltype(t)>(pa, pb, out, batch, m, n, k); });
+      },
+      [&] {
+        cuda::gemm(a.dtype(), pa.layout.trans, pb.layout.trans, m, n, k, 1.0, pa.tensor.data_ptr(),
+                   pa.layout.ld, pa.batch_stride, pb.tensor.data_ptr(), pb.layout.ld,
+                   pb.batch_stride, 0.0, out.data_ptr(), n, m * n, batch);
+      });
   return out;
 }
 

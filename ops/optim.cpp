@@ -1,16 +1,13 @@
 #include "ops/optim.h"
 
-#include "ops/dispatch.h"
-
-#if HSNET_WITH_CUDA
 #include "cuda/optim.h"
-#endif
+#include "ops/dispatch.h"
+#include "ops/iteration.h"
 
 namespace hs::ops {
 
 namespace {
 
-constexpr std::int64_t kParallelWork = 32768;
 
 template <class T>
 void sgd_cpu(const Tensor& param, const Tensor& grad, double lr, double weight_decay) {
@@ -48,40 +45,48 @@ void adamw_cpu(const Tensor& param, const Tensor& exp_avg, const Tensor& exp_avg
 }  // namespace
 
 void sgd_update_(const Tensor& param, const Tensor& grad, double lr, double weight_decay) {
-  if (param.is_cuda()) {
-    HS_CUDA_CALL("sgd", cuda::sgd_update(param.dtype(), param.numel(), param.data_ptr(),
-                                         grad.data_ptr(), lr, weight_decay));
-    return;
-  }
-  dispatch_floating(param.dtype(),
-                    [&](auto tag) { sgd_cpu<decltype(tag)>(param, grad, lr, weight_decay); });
+  return dispatch(
+      "sgd", param,
+      [&] {
+        dispatch_floating(param.dtype(),
+                          [&](auto tag) { sgd_cpu<decltype(tag)>(param, grad, lr, weight_decay); });
+      },
+      [&] {
+        cuda::sgd_update(param.dtype(), param.numel(), param.data_ptr(), grad.data_ptr(), lr,
+                         weight_decay);
+      });
 }
 
 void sgd_momentum_update_(const Tensor& param, const Tensor& buffer, const Tensor& grad,
                           const SgdCoefficients<double>& c) {
-  if (param.is_cuda()) {
-    HS_CUDA_CALL("sgd", cuda::sgd_momentum_update(param.dtype(), param.numel(), param.data_ptr(),
-                                                  buffer.data_ptr(), grad.data_ptr(), c));
-    return;
-  }
-  dispatch_floating(param.dtype(), [&](auto tag) {
-    using T = decltype(tag);
-    sgd_momentum_cpu<T>(param, buffer, grad, cast_coefficients<T>(c));
-  });
+  return dispatch(
+      "sgd", param,
+      [&] {
+        dispatch_floating(param.dtype(), [&](auto tag) {
+          using T = decltype(tag);
+          sgd_momentum_cpu<T>(param, buffer, grad, cast_coefficients<T>(c));
+        });
+      },
+      [&] {
+        cuda::sgd_momentum_update(param.dtype(), param.numel(), param.data_ptr(), buffer.data_ptr(),
+                                  grad.data_ptr(), c);
+      });
 }
 
 void adamw_update_(const Tensor& param, const Tensor& exp_avg, const Tensor& exp_avg_sq,
                    const Tensor& grad, const AdamWCoefficients<double>& c) {
-  if (param.is_cuda()) {
-    HS_CUDA_CALL("adamw",
-                 cuda::adamw_update(param.dtype(), param.numel(), param.data_ptr(),
-                                    exp_avg.data_ptr(), exp_avg_sq.data_ptr(), grad.data_ptr(), c));
-    return;
-  }
-  dispatch_floating(param.dtype(), [&](auto tag) {
-    using T = decltype(tag);
-    adamw_cpu<T>(param, exp_avg, exp_avg_sq, grad, cast_coefficients<T>(c));
-  });
+  return dispatch(
+      "adamw", param,
+      [&] {
+        dispatch_floating(param.dtype(), [&](auto tag) {
+          using T = decltype(tag);
+          adamw_cpu<T>(param, exp_avg, exp_avg_sq, grad, cast_coefficients<T>(c));
+        });
+      },
+      [&] {
+        cuda::adamw_update(param.dtype(), param.numel(), param.data_ptr(), exp_avg.data_ptr(),
+                           exp_avg_sq.data_ptr(), grad.data_ptr(), c);
+      });
 }
 
 }  // namespace hs::ops

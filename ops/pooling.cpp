@@ -3,13 +3,14 @@
 #include <cmath>
 #include <limits>
 
-#include "ops/dispatch.h"
+#include "cuda/pooling.h"
 #include "kernels/pool_index.h"
+#include "ops/dispatch.h"
+#include "ops/iteration.h"
 
 namespace hs::ops {
 namespace {
 
-constexpr std::int64_t kParallelWork = 32768;
 
 // Resolved window geometry of one pooling call over [N,C,in_h,in_w] planes.
 struct PoolGeometry {
@@ -63,13 +64,11 @@ Planes as_planes(const Tensor& x) {
   return p;
 }
 
-#if HSNET_WITH_CUDA
 cuda::PlanesRef planes_ref(const Planes& p) { return {p.t.data_ptr(), p.stride_n, p.stride_c}; }
 
 cuda::PoolShape pool_shape(const PoolGeometry& g) {
   return {g.batch, g.channels, g.in_h, g.in_w, g.out_h, g.out_w, g.h, g.w};
 }
-#endif
 
 // A gradient of shape `expected` made contiguous, after checking it matches the forward.
 Tensor checked_grad(const char* op, const Tensor& dy, const Shape& expected) {
@@ -145,25 +144,28 @@ MaxPool2dForward max_pool2d_forward(const Tensor& x, Size2 kernel, std::optional
   const Planes in = as_planes(x);
   MaxPool2dForward result{empty(g.output_shape(), {x.dtype(), x.device()}),
                           empty(g.output_shape(), {DType::i64, x.device()})};
-  if (x.is_cuda()) {
-    HS_CUDA_CALL(
-        op, cuda::max_pool2d_forward(x.dtype(), pool_shape(g), planes_ref(in), result.y.data_ptr(),
-                                     result.indices.data<std::int64_t>()));
-    return result;
-  }
-  dispatch_floating(x.dtype(), [&](auto tag) {
-    using T = decltype(tag);
-    const T* src = in.t.data<T>();
-    T* dst = result.y.data<T>();
-    std::int64_t* argmax = result.indices.data<std::int64_t>();
-    const std::int64_t out_plane = g.out_h * g.out_w;
+  return dispatch(
+      op, x,
+      [&] {
+        dispatch_floating(x.dtype(), [&](auto tag) {
+          using T = decltype(tag);
+          const T* src = in.t.data<T>();
+          T* dst = result.y.data<T>();
+          std::int64_t* argmax = result.indices.data<std::int64_t>();
+          const std::int64_t out_plane = g.out_h * g.out_w;
 #pragma omp parallel for if (x.numel() > kParallelWork)
-    for (std::int64_t p = 0; p < g.planes(); ++p) {
-      const T* plane = src + (p / g.channels) * in.stride_n + (p % g.channels) * in.stride_c;
-      max_pool_plane(plane, dst + p * out_plane, argmax + p * out_plane, g);
-    }
-  });
-  return result;
+          for (std::int64_t p = 0; p < g.planes(); ++p) {
+            const T* plane = src + (p / g.channels) * in.stride_n + (p % g.channels) * in.stride_c;
+            max_pool_plane(plane, dst + p * out_plane, argmax + p * out_plane, g);
+          }
+        });
+        return result;
+      },
+      [&] {
+        cuda::max_pool2d_forward(x.dtype(), pool_shape(g), planes_ref(in), result.y.data_ptr(),
+                                 result.indices.data<std::int64_t>());
+        return result;
+      });
 }
 
 Tensor max_pool2d_backward(const Tensor& dy, const Tensor& indices, const Shape& input_shape) {
@@ -183,31 +185,34 @@ Tensor max_pool2d_backward(const Tensor& dy, const Tensor& indices, const Shape&
   const std::int64_t out_plane = idx.size(2) * idx.size(3);
   bool indices_in_range = true;
   Tensor dx;
-  if (dy.is_cuda()) {
-    dx = empty(input_shape, {dy.dtype(), dy.device()});
-    HS_CUDA_CALL(op, indices_in_range = cuda::max_pool2d_backward(
-                         dy.dtype(), planes, in_plane, out_plane, grad.data_ptr(),
-                         idx.data<std::int64_t>(), dx.data_ptr()));
-  } else {
-    dx = zeros(input_shape, {dy.dtype()});
-    dispatch_floating(dy.dtype(), [&](auto tag) {
-      using T = decltype(tag);
-      const T* g = grad.data<T>();
-      const std::int64_t* where = idx.data<std::int64_t>();
-      T* out = dx.data<T>();
+  dispatch(
+      op, dy,
+      [&] {
+        dx = zeros(input_shape, {dy.dtype()});
+        dispatch_floating(dy.dtype(), [&](auto tag) {
+          using T = decltype(tag);
+          const T* g = grad.data<T>();
+          const std::int64_t* where = idx.data<std::int64_t>();
+          T* out = dx.data<T>();
 #pragma omp parallel for if (dx.numel() > kParallelWork) reduction(&& : indices_in_range)
-      for (std::int64_t p = 0; p < planes; ++p) {
-        for (std::int64_t i = p * out_plane; i < (p + 1) * out_plane; ++i) {
-          const std::int64_t target = where[i];
-          if (target < 0 || target >= in_plane) {
-            indices_in_range = false;
-            continue;
+          for (std::int64_t p = 0; p < planes; ++p) {
+            for (std::int64_t i = p * out_plane; i < (p + 1) * out_plane; ++i) {
+              const std::int64_t target = where[i];
+              if (target < 0 || target >= in_plane) {
+                indices_in_range = false;
+                continue;
+              }
+              out[p * in_plane + target] += g[i];
+            }
           }
-          out[p * in_plane + target] += g[i];
-        }
-      }
-    });
-  }
+        });
+      },
+      [&] {
+        dx = empty(input_shape, {dy.dtype(), dy.device()});
+        indices_in_range =
+            cuda::max_pool2d_backward(dy.dtype(), planes, in_plane, out_plane, grad.data_ptr(),
+                                      idx.data<std::int64_t>(), dx.data_ptr());
+      });
   HS_CHECK(indices_in_range, op, ": indices hold values outside [0, ", in_plane, ") for input ",
            input_shape);
   return dx;
@@ -220,23 +225,27 @@ Tensor avg_pool2d_forward(const Tensor& x, Size2 kernel, std::optional<Size2> st
   const PoolGeometry g = make_geometry(op, x.shape(), kernel, stride, padding);
   const Planes in = as_planes(x);
   Tensor y = empty(g.output_shape(), {x.dtype(), x.device()});
-  if (x.is_cuda()) {
-    HS_CUDA_CALL(op, cuda::avg_pool2d_forward(x.dtype(), pool_shape(g), planes_ref(in),
-                                              count_include_pad, y.data_ptr()));
-    return y;
-  }
-  dispatch_floating(x.dtype(), [&](auto tag) {
-    using T = decltype(tag);
-    const T* src = in.t.data<T>();
-    T* dst = y.data<T>();
-    const std::int64_t out_plane = g.out_h * g.out_w;
+  return dispatch(
+      op, x,
+      [&] {
+        dispatch_floating(x.dtype(), [&](auto tag) {
+          using T = decltype(tag);
+          const T* src = in.t.data<T>();
+          T* dst = y.data<T>();
+          const std::int64_t out_plane = g.out_h * g.out_w;
 #pragma omp parallel for if (x.numel() > kParallelWork)
-    for (std::int64_t p = 0; p < g.planes(); ++p) {
-      const T* plane = src + (p / g.channels) * in.stride_n + (p % g.channels) * in.stride_c;
-      avg_pool_plane(plane, dst + p * out_plane, g, count_include_pad);
-    }
-  });
-  return y;
+          for (std::int64_t p = 0; p < g.planes(); ++p) {
+            const T* plane = src + (p / g.channels) * in.stride_n + (p % g.channels) * in.stride_c;
+            avg_pool_plane(plane, dst + p * out_plane, g, count_include_pad);
+          }
+        });
+        return y;
+      },
+      [&] {
+        cuda::avg_pool2d_forward(x.dtype(), pool_shape(g), planes_ref(in), count_include_pad,
+                                 y.data_ptr());
+        return y;
+      });
 }
 
 Tensor avg_pool2d_backward(const Tensor& dy, const Shape& input_shape, Size2 kernel,
@@ -244,24 +253,28 @@ Tensor avg_pool2d_backward(const Tensor& dy, const Shape& input_shape, Size2 ker
   const char* op = "avg_pool2d_backward";
   const PoolGeometry g = make_geometry(op, input_shape, kernel, stride, padding);
   const Tensor grad = checked_grad(op, dy, g.output_shape());
-  if (dy.is_cuda()) {
-    Tensor dx = empty(input_shape, {dy.dtype(), dy.device()});
-    HS_CUDA_CALL(op, cuda::avg_pool2d_backward(dy.dtype(), pool_shape(g), grad.data_ptr(),
-                                               count_include_pad, dx.data_ptr()));
-    return dx;
-  }
-  Tensor dx = zeros(input_shape, {dy.dtype()});
-  dispatch_floating(dy.dtype(), [&](auto tag) {
-    using T = decltype(tag);
-    const T* src = grad.data<T>();
-    T* dst = dx.data<T>();
-    const std::int64_t out_plane = g.out_h * g.out_w;
-    const std::int64_t in_plane = g.in_h * g.in_w;
+  return dispatch(
+      op, dy,
+      [&] {
+        Tensor dx = zeros(input_shape, {dy.dtype()});
+        dispatch_floating(dy.dtype(), [&](auto tag) {
+          using T = decltype(tag);
+          const T* src = grad.data<T>();
+          T* dst = dx.data<T>();
+          const std::int64_t out_plane = g.out_h * g.out_w;
+          const std::int64_t in_plane = g.in_h * g.in_w;
 #pragma omp parallel for if (dx.numel() > kParallelWork)
-    for (std::int64_t p = 0; p < g.planes(); ++p)
-      avg_pool_plane_backward(src + p * out_plane, dst + p * in_plane, g, count_include_pad);
-  });
-  return dx;
+          for (std::int64_t p = 0; p < g.planes(); ++p)
+            avg_pool_plane_backward(src + p * out_plane, dst + p * in_plane, g, count_include_pad);
+        });
+        return dx;
+      },
+      [&] {
+        Tensor dx = empty(input_shape, {dy.dtype(), dy.device()});
+        cuda::avg_pool2d_backward(dy.dtype(), pool_shape(g), grad.data_ptr(), count_include_pad,
+                                  dx.data_ptr());
+        return dx;
+      });
 }
 
 Tensor global_avg_pool2d_forward(const Tensor& x) {
@@ -274,24 +287,28 @@ Tensor global_avg_pool2d_forward(const Tensor& x) {
   const std::int64_t planes = x.size(0) * channels;
   const std::int64_t plane_size = x.size(2) * x.size(3);
   Tensor y = empty({x.size(0), channels, 1, 1}, {x.dtype(), x.device()});
-  if (x.is_cuda()) {
-    HS_CUDA_CALL(op, cuda::global_avg_pool2d_forward(x.dtype(), x.size(0), channels, plane_size,
-                                                     planes_ref(in), y.data_ptr()));
-    return y;
-  }
-  dispatch_floating(x.dtype(), [&](auto tag) {
-    using T = decltype(tag);
-    const T* src = in.t.data<T>();
-    T* dst = y.data<T>();
+  return dispatch(
+      op, x,
+      [&] {
+        dispatch_floating(x.dtype(), [&](auto tag) {
+          using T = decltype(tag);
+          const T* src = in.t.data<T>();
+          T* dst = y.data<T>();
 #pragma omp parallel for if (x.numel() > kParallelWork)
-    for (std::int64_t p = 0; p < planes; ++p) {
-      const T* plane = src + (p / channels) * in.stride_n + (p % channels) * in.stride_c;
-      double sum = 0;
-      for (std::int64_t i = 0; i < plane_size; ++i) sum += plane[i];
-      dst[p] = static_cast<T>(sum / static_cast<double>(plane_size));
-    }
-  });
-  return y;
+          for (std::int64_t p = 0; p < planes; ++p) {
+            const T* plane = src + (p / channels) * in.stride_n + (p % channels) * in.stride_c;
+            double sum = 0;
+            for (std::int64_t i = 0; i < plane_size; ++i) sum += plane[i];
+            dst[p] = static_cast<T>(sum / static_cast<double>(plane_size));
+          }
+        });
+        return y;
+      },
+      [&] {
+        cuda::global_avg_pool2d_forward(x.dtype(), x.size(0), channels, plane_size, planes_ref(in),
+                                        y.data_ptr());
+        return y;
+      });
 }
 
 Tensor global_avg_pool2d_backward(const Tensor& dy, const Shape& input_shape) {
@@ -301,23 +318,27 @@ Tensor global_avg_pool2d_backward(const Tensor& dy, const Shape& input_shape) {
   const std::int64_t planes = input_shape[0] * input_shape[1];
   const std::int64_t plane_size = input_shape[2] * input_shape[3];
   Tensor dx = empty(input_shape, {dy.dtype(), dy.device()});
-  if (dy.is_cuda()) {
-    HS_CUDA_CALL(op, cuda::global_avg_pool2d_backward(dy.dtype(), planes, plane_size,
-                                                      grad.data_ptr(), dx.data_ptr()));
-    return dx;
-  }
-  dispatch_floating(dy.dtype(), [&](auto tag) {
-    using T = decltype(tag);
-    const T* src = grad.data<T>();
-    T* dst = dx.data<T>();
-    const T scale = T(1) / static_cast<T>(plane_size);
+  return dispatch(
+      op, dy,
+      [&] {
+        dispatch_floating(dy.dtype(), [&](auto tag) {
+          using T = decltype(tag);
+          const T* src = grad.data<T>();
+          T* dst = dx.data<T>();
+          const T scale = T(1) / static_cast<T>(plane_size);
 #pragma omp parallel for if (dx.numel() > kParallelWork)
-    for (std::int64_t p = 0; p < planes; ++p) {
-      const T share = src[p] * scale;
-      for (std::int64_t i = 0; i < plane_size; ++i) dst[p * plane_size + i] = share;
-    }
-  });
-  return dx;
+          for (std::int64_t p = 0; p < planes; ++p) {
+            const T share = src[p] * scale;
+            for (std::int64_t i = 0; i < plane_size; ++i) dst[p * plane_size + i] = share;
+          }
+        });
+        return dx;
+      },
+      [&] {
+        cuda::global_avg_pool2d_backward(dy.dtype(), planes, plane_size, grad.data_ptr(),
+                                         dx.data_ptr());
+        return dx;
+      });
 }
 
 }  // namespace hs::ops

@@ -8,6 +8,8 @@
 #include <utility>
 #include <vector>
 
+#include "cuda/elementwise.h"
+#include "cuda/reduce.h"
 #include "ops/dispatch.h"
 #include "ops/iteration.h"
 
@@ -162,7 +164,6 @@ void sum_cpu(const Tensor& x, std::vector<Run> runs, const Tensor& out, double s
   }
 }
 
-#if HSNET_WITH_CUDA
 // One CUDA sum_reduce call: reduced dims that are not one run are moved last first.
 void sum_cuda(const Tensor& x, const std::vector<bool>& reduced, const Tensor& out, double scale) {
   if (out.numel() == 0) return;
@@ -193,7 +194,6 @@ void sum_cuda(const Tensor& x, const std::vector<bool>& reduced, const Tensor& o
   cuda::sum_reduce(out.ref(), xc.ref(), outer, reduced_extent, inner);
   if (scale != 1.0) cuda::binary_scalar(BinaryOp::mul, out.ref(), out.ref(), scale);
 }
-#endif
 
 Tensor reduce(const char* op, const Tensor& x, const std::vector<std::int64_t>& dims, bool keepdim,
               bool is_mean) {
@@ -216,15 +216,19 @@ Tensor reduce(const char* op, const Tensor& x, const std::vector<std::int64_t>& 
   }
   const double scale = is_mean ? 1.0 / static_cast<double>(count) : 1.0;
   Tensor out = empty(out_shape, {x.dtype(), x.device()});
-  if (x.is_cuda()) {
-    HS_CUDA_CALL(op, sum_cuda(x, reduced, out, scale));
-    return out;
-  }
-  const Tensor xc = x.contiguous();
-  dispatch_dtype(x.dtype(), [&](auto t) {
-    sum_cpu<decltype(t)>(xc, coalesce_runs(x.shape(), reduced), out, scale);
-  });
-  return out;
+  return dispatch(
+      op, x,
+      [&] {
+        const Tensor xc = x.contiguous();
+        dispatch_dtype(x.dtype(), [&](auto t) {
+          sum_cpu<decltype(t)>(xc, coalesce_runs(x.shape(), reduced), out, scale);
+        });
+        return out;
+      },
+      [&] {
+        sum_cuda(x, reduced, out, scale);
+        return out;
+      });
 }
 
 }  // namespace

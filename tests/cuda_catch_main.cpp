@@ -5,8 +5,10 @@
 #include <cstdio>
 
 #include "core/backend.h"
+#include "ops/backends.h"
 
 int main(int argc, char* argv[]) {
+  hs::register_backends();
   if (!hs::cuda_available()) {
     std::puts("no CUDA device (or built without CUDA): skipping");
     return 77;

@@ -4,9 +4,11 @@
 
 #include "core/error.h"
 #include "core/threads.h"
+#include "ops/backends.h"
 #include "tools/commands.h"
 
 int main(int argc, char** argv) {
+  hs::register_backends();
   hs::choose_openmp_wait(argv);
   CLI::App app{"hsnet: train, evaluate and inspect Hierarchical-Split networks"};
   app.require_subcommand(1);

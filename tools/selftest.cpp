@@ -18,6 +18,7 @@
 #include "nn/init.h"
 #include "nn/sgd.h"
 #include "ops/batch_norm.h"
+#include "ops/cat.h"
 #include "ops/conv2d.h"
 #include "ops/elementwise.h"
 #include "ops/linear.h"
@@ -25,7 +26,7 @@
 #include "ops/matmul.h"
 #include "ops/pooling.h"
 #include "ops/reduce.h"
-#include "ops/shape_ops.h"
+#include "tools/device_compare.h"
 
 namespace hs::tools {
 
@@ -66,21 +67,10 @@ class Checker {
                double relative_tol) {
     SelftestCheck c;
     c.name = name;
-    const std::vector<double> got = on_device.to(Device::cpu()).to_vector<double>();
-    const std::vector<double> want = on_cpu.to_vector<double>();
-    double scale = 1.0;
-    for (const double v : want) scale = std::max(scale, std::abs(v));
-    c.tolerance = relative_tol * scale;
-    if (on_device.shape() != on_cpu.shape() || on_device.dtype() != on_cpu.dtype()) {
-      c.max_abs_err = std::numeric_limits<double>::infinity();
-    } else {
-      for (std::size_t i = 0; i < want.size(); ++i) {
-        const double err = std::abs(got[i] + perturbation_ - want[i]);
-        c.max_abs_err = std::isnan(err) ? std::numeric_limits<double>::infinity()
-                                        : std::max(c.max_abs_err, err);
-      }
-    }
-    c.ok = c.max_abs_err <= c.tolerance;
+    c.tolerance = relative_tol * comparison_scale(on_cpu);
+    const DeviceDiff diff = compare_to_cpu(on_device, on_cpu, 0.0, c.tolerance, perturbation_);
+    c.max_abs_err = diff.max_abs_err;
+    c.ok = diff.ok();
     checks_.push_back(std::move(c));
   }
 

@@ -1,6 +1,7 @@
 #pragma once
-// Helpers of the CUDA tests: seeded random inputs, and a check that a CUDA result equals
-// its CPU twin within a tolerance, element by element.
+// Helpers of the CUDA tests: a check that a CUDA result equals its CPU twin within a
+// tolerance, element by element, through the comparison `hsnet selftest` uses
+// (tools/device_compare.h).
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <cmath>
@@ -8,6 +9,7 @@
 #include <vector>
 
 #include "core/tensor.h"
+#include "tools/device_compare.h"
 
 namespace hs::cuda_test {
 
@@ -21,21 +23,10 @@ inline void require_close(const Tensor& gpu, const Tensor& cpu, double rtol, dou
   REQUIRE(cpu.is_cpu());
   REQUIRE(gpu.shape() == cpu.shape());
   REQUIRE(gpu.dtype() == cpu.dtype());
-  const std::vector<double> g = gpu.to(Device::cpu()).to_vector<double>();
-  const std::vector<double> c = cpu.to_vector<double>();
-  std::int64_t worst = -1;
-  double worst_excess = 0.0;
-  for (std::size_t i = 0; i < c.size(); ++i) {
-    if (std::isnan(g[i]) && std::isnan(c[i])) continue;  // NaN where the CPU has NaN agrees
-    const double excess = std::abs(g[i] - c[i]) - (atol + rtol * std::abs(c[i]));
-    if (!(excess <= worst_excess)) {  // also catches NaN
-      worst_excess = std::isnan(excess) ? INFINITY : excess;
-      worst = static_cast<std::int64_t>(i);
-    }
-  }
-  INFO("shape " << cpu.shape() << ", worst element " << worst << ": gpu "
-                << (worst >= 0 ? g[worst] : 0.0) << " vs cpu " << (worst >= 0 ? c[worst] : 0.0));
-  REQUIRE(worst == -1);
+  const DeviceDiff d = compare_to_cpu(gpu, cpu, rtol, atol);
+  INFO("shape " << cpu.shape() << ", worst element " << d.worst << ": gpu " << d.device_value
+                << " vs cpu " << d.cpu_value);
+  REQUIRE(d.ok());
 }
 
 inline void require_equal(const Tensor& gpu, const Tensor& cpu) { require_close(gpu, cpu, 0, 0); }
@@ -44,9 +35,7 @@ inline void require_equal(const Tensor& gpu, const Tensor& cpu) { require_close(
 // scales with the tensor rather than with each element: every element within
 // tol * max(1, max |cpu|).
 inline void require_close_to_scale(const Tensor& gpu, const Tensor& cpu, double tol) {
-  double scale = 1.0;
-  for (const double v : cpu.to_vector<double>()) scale = std::max(scale, std::abs(v));
-  require_close(gpu, cpu, 0.0, tol * scale);
+  require_close(gpu, cpu, 0.0, tol * comparison_scale(cpu));
 }
 
 // The tolerance of require_close_to_scale for the dtype.

@@ -13,7 +13,7 @@
 #include "ops/elementwise.h"
 #include "ops/matmul.h"
 #include "ops/reduce.h"
-#include "ops/shape_ops.h"
+#include "ops/cat.h"
 
 using namespace hs;
 using cuda_test::atol_for;

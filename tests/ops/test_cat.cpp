@@ -6,7 +6,7 @@
 
 #include "core/generator.h"
 #include "core/tensor.h"
-#include "ops/shape_ops.h"
+#include "ops/cat.h"
 
 using hs::DType;
 using hs::Shape;

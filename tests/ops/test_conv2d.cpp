@@ -14,7 +14,7 @@
 #include "core/generator.h"
 #include "core/tensor.h"
 #include "core/threads.h"
-#include "ops/conv2d_direct.h"
+#include "ops/cpu/conv2d_direct.h"
 #include "ops/conv2d.h"
 #include "kernels/im2col_index.h"
 

@@ -1,4 +1,4 @@
-#include "ops/shape_ops.h"
+#include "ops/cat.h"
 
 #include <cstdint>
 #include <cstring>

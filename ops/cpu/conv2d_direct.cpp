@@ -1,4 +1,4 @@
-#include "ops/conv2d_direct.h"
+#include "ops/cpu/conv2d_direct.h"
 
 #include <algorithm>
 #include <cstring>
