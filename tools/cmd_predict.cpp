@@ -13,6 +13,7 @@
 #include <iterator>
 
 #include "autograd/grad_mode.h"
+#include "core/atomic_file.h"
 #include "core/threads.h"
 #include "data/datasets.h"
 #include "data/loader.h"
@@ -290,30 +291,19 @@ void write_logits_csv(const std::string& path, const data::ImageDataset& ds, con
   const std::int64_t classes = values.size(1);
   const float* p = values.data<float>();
 
-  const std::string tmp = path + ".tmp-" + std::to_string(::getpid());
-  std::FILE* f = std::fopen(tmp.c_str(), "w");
-  HS_CHECK(f != nullptr, "predict: cannot write ", tmp, ": ", std::strerror(errno));
-  std::fprintf(f, "index,label");
-  for (std::int64_t c = 0; c < classes; ++c)
-    std::fprintf(f, ",logit_%lld", static_cast<long long>(c));
-  std::fprintf(f, "\n");
+  std::string text = "index,label";
+  char cell[32];
+  for (std::int64_t c = 0; c < classes; ++c) text += ",logit_" + std::to_string(c);
+  text += "\n";
   for (std::int64_t i = 0; i < ds.n; ++i) {
-    std::fprintf(f, "%lld,%lld", static_cast<long long>(i), static_cast<long long>(ds.labels[i]));
-    for (std::int64_t c = 0; c < classes; ++c) std::fprintf(f, ",%.9g", p[i * classes + c]);
-    std::fprintf(f, "\n");
+    text += std::to_string(i) + "," + std::to_string(ds.labels[i]);
+    for (std::int64_t c = 0; c < classes; ++c) {
+      std::snprintf(cell, sizeof cell, ",%.9g", p[i * classes + c]);
+      text += cell;
+    }
+    text += "\n";
   }
-  const bool written = std::fflush(f) == 0 && !std::ferror(f) && ::fsync(::fileno(f)) == 0;
-  const int write_errno = errno;
-  const bool closed = std::fclose(f) == 0;
-  if (!written || !closed) {
-    std::remove(tmp.c_str());
-    HS_FAIL("predict: writing ", tmp, " failed: ", std::strerror(write_errno));
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    const int rename_errno = errno;
-    std::remove(tmp.c_str());
-    HS_FAIL("predict: cannot rename ", tmp, " to ", path, ": ", std::strerror(rename_errno));
-  }
+  write_file_atomic(path, text);
 }
 
 Command add_predict(CLI::App& app) {

@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "autograd/nn_functions.h"
+#include "core/atomic_file.h"
 #include "core/threads.h"
 #include "data/datasets.h"
 #include "data/loader.h"
@@ -39,22 +40,8 @@ double seconds_since(Clock::time_point t) {
   return std::chrono::duration<double>(Clock::now() - t).count();
 }
 
-// Writes `text` to path through a temporary file renamed into place.
 void write_text_atomic(const fs::path& path, const std::string& text) {
-  const fs::path tmp = path.string() + ".tmp-" + std::to_string(::getpid());
-  {
-    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-    HS_CHECK(f.good(), "train: cannot write ", tmp.string());
-    f << text;
-    f.flush();
-    HS_CHECK(f.good(), "train: writing ", tmp.string(), " failed");
-  }
-  std::error_code ec;
-  fs::rename(tmp, path, ec);
-  if (ec) {
-    fs::remove(tmp);
-    HS_FAIL("train: cannot rename ", tmp.string(), " to ", path.string(), ": ", ec.message());
-  }
+  write_file_atomic(path.string(), text);
 }
 
 nlohmann::json read_json(const fs::path& path) {
