@@ -16,10 +16,12 @@
 #include "core/generator.h"
 #include "nn/init.h"
 #include "tools/commands.h"
+#include "tools/logits_csv.h"
 #include "tools/predict.h"
 
 using namespace hs;
 using namespace hs::tools;
+using namespace hs::data;
 namespace fs = std::filesystem;
 using Catch::Contains;
 
