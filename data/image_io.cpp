@@ -23,17 +23,18 @@ constexpr std::size_t kMaxDecodedBytes = std::size_t{1} << 28;
 
 std::vector<std::uint8_t> read_whole_file(const std::string& path) {
   std::ifstream f(path, std::ios::binary);
-  HS_CHECK(f.good(), "predict: cannot open ", path, ": ", std::strerror(errno));
+  HS_CHECK(f.good(), "read_png: cannot open ", path, ": ", std::strerror(errno));
   std::vector<std::uint8_t> bytes((std::istreambuf_iterator<char>(f)),
                                   std::istreambuf_iterator<char>());
-  HS_CHECK(!f.bad(), "predict: error while reading ", path);
+  HS_CHECK(!f.bad(), "read_png: error while reading ", path);
   return bytes;
 }
 
 // What libpng's callbacks share: the file's bytes, the read position, and the message of
 // the error that ended decoding.
 struct PngSource {
-  const std::vector<std::uint8_t>* bytes;
+  const std::uint8_t* bytes;
+  std::size_t size;
   std::size_t offset = 0;
   char error[256] = {};
 };
@@ -52,8 +53,8 @@ void on_png_warning(png_structp, png_const_charp) {}
 
 void read_from_memory(png_structp png, png_bytep out, png_size_t length) {
   auto* source = static_cast<PngSource*>(png_get_io_ptr(png));
-  if (source->bytes->size() - source->offset < length) png_error(png, "file is truncated");
-  std::memcpy(out, source->bytes->data() + source->offset, length);
+  if (source->size - source->offset < length) png_error(png, "file is truncated");
+  std::memcpy(out, source->bytes + source->offset, length);
   source->offset += length;
 }
 
@@ -99,33 +100,31 @@ struct PngReader {
 
 }  // namespace
 
-Image read_png(const std::string& path) {
-  const std::vector<std::uint8_t> bytes = read_whole_file(path);
-  HS_CHECK(bytes.size() >= 8 && png_sig_cmp(bytes.data(), 0, 8) == 0, "predict: ", path,
-           " is not a PNG file");
-  PngSource source{&bytes};
+Image decode_png(const std::uint8_t* bytes, std::size_t size, const std::string& path) {
+  HS_CHECK(size >= 8 && png_sig_cmp(bytes, 0, 8) == 0, "decode_png: ", path, " is not a PNG file");
+  PngSource source{bytes, size};
   PngReader reader;
   reader.png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &source, on_png_error, on_png_warning);
-  HS_CHECK(reader.png != nullptr, "predict: libpng cannot start decoding ", path);
+  HS_CHECK(reader.png != nullptr, "decode_png: libpng cannot start decoding ", path);
   reader.info = png_create_info_struct(reader.png);
-  HS_CHECK(reader.info != nullptr, "predict: libpng cannot start decoding ", path);
+  HS_CHECK(reader.info != nullptr, "decode_png: libpng cannot start decoding ", path);
   png_set_read_fn(reader.png, &source, read_from_memory);
 
   PngLayout layout;
-  HS_CHECK(read_header(reader.png, reader.info, &layout), "predict: ", path, ": corrupt PNG (",
+  HS_CHECK(read_header(reader.png, reader.info, &layout), "decode_png: ", path, ": corrupt PNG (",
            source.error, ")");
-  HS_CHECK(layout.channels == 1 || layout.channels == 3, "predict: ", path,
+  HS_CHECK(layout.channels == 1 || layout.channels == 3, "decode_png: ", path,
            ": unexpected PNG layout (", layout.channels, " channels after conversion)");
-  HS_CHECK(layout.row_bytes == std::size_t{layout.width} * layout.channels, "predict: ", path,
+  HS_CHECK(layout.row_bytes == std::size_t{layout.width} * layout.channels, "decode_png: ", path,
            ": unexpected PNG layout (", layout.row_bytes, " bytes per row)");
-  HS_CHECK(layout.row_bytes * layout.height <= kMaxDecodedBytes, "predict: ", path, ": image of ",
-           layout.width, "x", layout.height, " pixels is too large");
+  HS_CHECK(layout.row_bytes * layout.height <= kMaxDecodedBytes, "decode_png: ", path,
+           ": image of ", layout.width, "x", layout.height, " pixels is too large");
   std::vector<std::uint8_t> interleaved(layout.row_bytes * layout.height);
   std::vector<png_bytep> rows(layout.height);
   for (png_uint_32 y = 0; y < layout.height; ++y)
     rows[y] = interleaved.data() + y * layout.row_bytes;
-  HS_CHECK(read_rows(reader.png, rows.data()), "predict: ", path, ": corrupt PNG (", source.error,
-           ")");
+  HS_CHECK(read_rows(reader.png, rows.data()), "decode_png: ", path, ": corrupt PNG (",
+           source.error, ")");
 
   Image image{layout.channels, layout.height, layout.width, {}};
   const std::int64_t plane = image.height * image.width;
@@ -194,6 +193,11 @@ Image resize_bilinear(const Image& image, std::int64_t height, std::int64_t widt
     }
   }
   return out;
+}
+
+Image read_png(const std::string& path) {
+  const std::vector<std::uint8_t> bytes = read_whole_file(path);
+  return decode_png(bytes.data(), bytes.size(), path);
 }
 
 }  // namespace hs::data

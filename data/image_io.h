@@ -20,6 +20,10 @@ struct Image {
 // file that is not a PNG, or corrupt or truncated data is an hs::Error naming the file.
 Image read_png(const std::string& path);
 
+// The same decoding of a PNG file's `size` bytes held in memory; `name` stands for the file
+// in error messages. Any bytes at all give an Image or an hs::Error, never a crash.
+Image decode_png(const std::uint8_t* bytes, std::size_t size, const std::string& name);
+
 // `image` with `channels` channels: gray to RGB by replication, RGB to gray by the luminance
 // 0.299 R + 0.587 G + 0.114 B (rounded). Requires image and target to have 1 or 3 channels.
 Image convert_channels(const Image& image, std::int64_t channels);

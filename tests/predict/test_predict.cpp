@@ -350,6 +350,16 @@ TEST_CASE("read_png reports missing, foreign, truncated and corrupt files by nam
   write_bytes(dir / "crc.png", flipped);
   REQUIRE_THROWS_WITH(read_png(dir / "crc.png"),
                       Contains(dir / "crc.png") && Contains("corrupt PNG"));
+
+  // From memory: the same pixels as from the file, and the given name in every error.
+  CHECK(decode_png(good.data(), good.size(), "in-memory").pixels ==
+        read_png(dir / "good.png").pixels);
+  CHECK_THROWS_WITH(decode_png(flipped.data(), flipped.size(), "in-memory"),
+                    Contains("in-memory") && Contains("corrupt PNG"));
+  CHECK_THROWS_WITH(decode_png(good.data(), 30, "in-memory"),
+                    Contains("in-memory") && Contains("corrupt PNG"));
+  CHECK_THROWS_WITH(decode_png(nullptr, 0, "in-memory"),
+                    Contains("in-memory") && Contains("not a PNG"));
 }
 
 TEST_CASE("convert_channels replicates gray and takes RGB luminance", "[predict]") {
