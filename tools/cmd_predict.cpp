@@ -7,6 +7,7 @@
 #include "data/image_io.h"
 #include "tools/commands.h"
 #include "tools/logits_csv.h"
+#include "tools/nonfinite.h"
 #include "tools/predict.h"
 
 namespace hs::tools {
@@ -16,6 +17,15 @@ namespace {
 std::string class_name(const ModelMeta& meta, std::int64_t c) {
   return c < static_cast<std::int64_t>(meta.class_names.size()) ? meta.class_names[c]
                                                                 : std::to_string(c);
+}
+
+// Logits holding NaN or infinity are no prediction: an error names the first image.
+template <class NameOf>
+void require_finite(const Tensor& logits, const std::string& checkpoint, NameOf name_of) {
+  const NonfiniteRows bad = nonfinite_rows(logits);
+  HS_CHECK(bad.count == 0, "predict: ", checkpoint, " gives NaN or infinite logits for ", bad.count,
+           " of ", logits.size(0), " images (first: ", name_of(bad.first),
+           "); the model's weights are not usable");
 }
 
 }  // namespace
@@ -66,6 +76,8 @@ Command add_predict(CLI::App& app) {
                test.width, " but the checkpoint's model takes ", lm.meta.channels, "x",
                lm.meta.height, "x", lm.meta.width);
       const Tensor logits = dataset_logits(*lm.model, lm.meta, test, a->batch_size, device);
+      require_finite(logits, a->checkpoint,
+                     [&](std::int64_t i) { return "test image " + std::to_string(i); });
       write_logits_csv(a->logits, test, logits);
       std::printf("wrote the logits of %lld %s test images (%lld classes) to %s\n",
                   static_cast<long long>(test.n), dataset.c_str(),
@@ -78,6 +90,7 @@ Command add_predict(CLI::App& app) {
     for (const std::string& path : a->images) images.push_back(data::read_png(path));
     const data::ImageDataset ds = images_as_dataset(images, lm.meta);
     const Tensor logits = dataset_logits(*lm.model, lm.meta, ds, a->batch_size, device);
+    require_finite(logits, a->checkpoint, [&](std::int64_t i) { return a->images[i]; });
     const std::int64_t classes = logits.size(1);
     const float* p = logits.data<float>();
     for (std::int64_t i = 0; i < ds.n; ++i) {

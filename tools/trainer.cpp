@@ -24,6 +24,7 @@
 #include "ops/loss.h"
 #include "tools/evaluate.h"
 #include "tools/model_io.h"
+#include "tools/nonfinite.h"
 #include "tools/plot.h"
 
 namespace hs::tools {
@@ -296,6 +297,16 @@ TrainSummary Run::execute(bool resume) {
       }
       loss.backward();
       opt_->step();
+      const std::string bad_tensor = first_nonfinite_tensor(*model_);
+      if (!bad_tensor.empty()) {
+        summary.outcome = TrainOutcome::diverged;
+        summary.message = "weight '" + bad_tensor + "' is NaN or infinite after the step at epoch " +
+                          std::to_string(progress_.epoch + 1) + " step " +
+                          std::to_string(batch.index + 1) + " (lr " + std::to_string(opt_->lr()) +
+                          "); the last good checkpoint in " + out_.string() + " is kept";
+        if (tty_) std::printf("\n");
+        return summary;
+      }
       const std::int64_t n = labels.size(0);
       progress_.loss_sum += loss_value * n;
       progress_.correct += ops::topk_correct(logits.data(), labels, {1})[0];
@@ -321,6 +332,13 @@ TrainSummary Run::execute(bool resume) {
     }
     progress_.seconds = seconds_before + seconds_since(epoch_start);
     const EvalResult ev = evaluate(*model_, test_, test_aug_, c_.batch_size, device_);
+    if (const std::string problem = ev.nonfinite_problem(); !problem.empty()) {
+      summary.outcome = TrainOutcome::diverged;
+      summary.message = "evaluation after epoch " + std::to_string(progress_.epoch + 1) +
+                        " is not finite (" + problem + "); the last good checkpoint in " +
+                        out_.string() + " is kept";
+      return summary;
+    }
     const double train_seconds = progress_.seconds;
     // From the schedule, not the optimizer: a run resumed after the epoch's last step has
     // not set the optimizer's rate yet.
