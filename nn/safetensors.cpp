@@ -28,6 +28,9 @@ constexpr std::uint64_t kLengthPrefixBytes = 8;
 constexpr const char* kMetadataKey = "__metadata__";
 // Extents and offsets must fit the signed 64-bit integers that Shape and file offsets use.
 constexpr std::uint64_t kMaxCount = std::numeric_limits<std::int64_t>::max();
+// A larger header is refused before it is allocated, as Python's safetensors does (its limit
+// is 100 MB too); real headers are a few kilobytes.
+constexpr std::uint64_t kMaxHeaderBytes = std::uint64_t{100} << 20;
 
 const char* safetensors_dtype_name(DType dtype) {
   switch (dtype) {
@@ -71,6 +74,8 @@ std::uint64_t checked_header_length(const unsigned char* prefix, std::uint64_t f
   HS_CHECK(length <= file_size - kLengthPrefixBytes, where, ": header length ", length,
            " bytes is larger than the ", file_size - kLengthPrefixBytes,
            " bytes that follow the 8-byte length (file size ", file_size, " bytes)");
+  HS_CHECK(length <= kMaxHeaderBytes, where, ": header length ", length,
+           " bytes is more than the limit of ", kMaxHeaderBytes, " bytes");
   return length;
 }
 
