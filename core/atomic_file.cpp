@@ -189,6 +189,13 @@ void write_file_atomic(const std::string& path, std::string_view bytes) {
   file.commit();
 }
 
+void rename_durable(const std::string& from, const std::string& to) {
+  int err = injected_errno(WriteStage::rename, to);
+  if (err == 0 && ::rename(from.c_str(), to.c_str()) != 0) err = errno;
+  HS_CHECK(err == 0, "cannot rename '", from, "' to '", to, "': ", reason(err));
+  sync_folder(to);
+}
+
 void append_record(const std::string& path, std::string_view record) {
   HS_CHECK(record.find('\n') == std::string_view::npos, "cannot append to '", path,
            "': a record must be one line");

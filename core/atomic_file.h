@@ -45,6 +45,9 @@ class AtomicFile {
 // Replaces `path` with `bytes` through an AtomicFile.
 void write_file_atomic(const std::string& path, std::string_view bytes);
 
+// Renames `from` over `to` and fsyncs the folder (the rename survives a power cut).
+void rename_durable(const std::string& from, const std::string& to);
+
 // Appends `record` (one line; must not contain '\n') and a newline to `path`, creating it if
 // needed, and fsyncs. A torn last line left by an earlier crash is cut off first.
 void append_record(const std::string& path, std::string_view record);

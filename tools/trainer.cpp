@@ -179,13 +179,38 @@ void Run::build(bool resume) {
   if (resume) restore();
 }
 
+// The weights and optimizer state go to NAME.next.* first, then NAME.json (the commit point),
+// then over NAME.*: a crash anywhere leaves a pair whose progress tag matches NAME.json,
+// either NAME.* or NAME.next.*, which restore() picks.
 void Run::save_checkpoint(const std::string& name) {
   const std::string tag = progress_.tag();
-  save_weights(*model_, meta_, (out_ / (name + ".safetensors")).string(), {{"progress", tag}});
-  nn::write_safetensors((out_ / (name + ".optim.safetensors")).string(), opt_->state_dict(),
+  const std::string weights = (out_ / (name + ".safetensors")).string();
+  const std::string optim = (out_ / (name + ".optim.safetensors")).string();
+  const std::string next_weights = (out_ / (name + ".next.safetensors")).string();
+  const std::string next_optim = (out_ / (name + ".next.optim.safetensors")).string();
+  save_weights(*model_, meta_, next_weights, {{"progress", tag}});
+  nn::write_safetensors(next_optim, opt_->state_dict(),
                         {{"progress", tag}, {"optimizer", c_.optimizer}});
-  // Written last: a complete .json means the two files beside it are complete too.
   write_text_atomic(out_ / (name + ".json"), progress_.to_json().dump(2) + "\n");
+  rename_durable(next_weights, weights);
+  rename_durable(next_optim, optim);
+}
+
+// The file of `kind` ("" or ".optim") whose progress matches `tag`: NAME.* or, after a crash
+// between the marker and the final renames, NAME.next.*, which is then renamed into place
+// to finish that checkpoint.
+nn::SafetensorsFile read_matching(const fs::path& out, const std::string& kind,
+                                  const std::string& tag) {
+  const fs::path next = out / ("last.next" + kind + ".safetensors");
+  const fs::path current = out / ("last" + kind + ".safetensors");
+  if (fs::exists(next)) {
+    nn::SafetensorsFile staged = nn::read_safetensors(next.string());
+    if (staged.metadata["progress"] == tag) {
+      rename_durable(next.string(), current.string());
+      return staged;
+    }
+  }
+  return nn::read_safetensors(current.string());
 }
 
 void Run::restore() {
@@ -194,8 +219,8 @@ void Run::restore() {
            " does not exist (nothing to resume in ", out_.string(), ")");
   progress_ = Progress::from_json(read_json(state_path));
   const std::string tag = progress_.tag();
-  nn::SafetensorsFile weights = nn::read_safetensors((out_ / "last.safetensors").string());
-  nn::SafetensorsFile optim = nn::read_safetensors((out_ / "last.optim.safetensors").string());
+  nn::SafetensorsFile weights = read_matching(out_, "", tag);
+  nn::SafetensorsFile optim = read_matching(out_, ".optim", tag);
   HS_CHECK(weights.metadata["progress"] == tag && optim.metadata["progress"] == tag,
            "resume: the checkpoint files in ", out_.string(),
            " are from different points of the run (last.json ", tag, ", weights ",
