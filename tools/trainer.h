@@ -3,8 +3,9 @@
 // schedule from a TrainConfig; per-epoch evaluation; OUT/config.json, OUT/metrics.jsonl,
 // OUT/curves.svg and the checkpoints OUT/{last,best}.safetensors (weights, self-describing),
 // OUT/{last,best}.optim.safetensors (optimizer state) and OUT/{last,best}.json (progress);
-// exact resumption from OUT/last.*; Ctrl-C saves and stops; a NaN/Inf loss stops with the
-// last good checkpoint untouched.
+// exact resumption from OUT/last.* (weights and optimizer are staged as last.next.* until
+// last.json commits them, so a crash at any point resumes); Ctrl-C saves and stops; a NaN/Inf
+// loss, weight or evaluation stops with the last good checkpoint and best.* untouched.
 #include <cstdint>
 #include <string>
 
