@@ -15,7 +15,8 @@ namespace hs::data {
 
 namespace {
 
-std::vector<std::uint8_t> read_raw(const std::string& path, const std::string& context) {
+std::vector<std::uint8_t> read_raw(const std::string& path, const std::string& context,
+                                   std::size_t max_bytes) {
   std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(path.c_str(), "rb"),
                                                        &std::fclose);
   HS_CHECK(file != nullptr, context, ": cannot open ", path, ": ", std::strerror(errno));
@@ -23,6 +24,8 @@ std::vector<std::uint8_t> read_raw(const std::string& path, const std::string& c
   constexpr std::size_t kChunk = 1 << 20;
   std::size_t used = 0;
   for (;;) {
+    HS_CHECK(used <= max_bytes, context, ": ", path, " is larger than the limit of ", max_bytes,
+             " bytes");
     bytes.resize(used + kChunk);
     const std::size_t got = std::fread(bytes.data() + used, 1, kChunk, file.get());
     used += got;
@@ -39,7 +42,8 @@ bool is_gzip(const std::vector<std::uint8_t>& bytes) {
 
 // Inflates every gzip member of `compressed` (concatenated members are legal gzip).
 std::vector<std::uint8_t> gunzip(const std::vector<std::uint8_t>& compressed,
-                                 const std::string& path, const std::string& context) {
+                                 const std::string& path, const std::string& context,
+                                 std::size_t max_bytes) {
   z_stream stream{};
   // 16 + MAX_WBITS: expect a gzip header and trailer rather than a raw zlib stream.
   HS_CHECK(inflateInit2(&stream, 16 + MAX_WBITS) == Z_OK, context, ": ", path,
@@ -55,11 +59,14 @@ std::vector<std::uint8_t> gunzip(const std::vector<std::uint8_t>& compressed,
              std::size_t{compressed[tail - 2]} << 16 | std::size_t{compressed[tail - 1]} << 24)
           : 0;
   guess = std::clamp<std::size_t>(guess, 1 << 16, tail * 1032 + (1 << 16));
+  guess = std::min(guess, max_bytes + 1);
   std::vector<std::uint8_t> out(guess);
 
   std::size_t consumed = 0, produced = 0;
   for (;;) {
-    if (produced == out.size()) out.resize(out.size() * 2);
+    HS_CHECK(produced <= max_bytes, context, ": ", path, ": decompressed data is larger than the limit of ",
+             max_bytes, " bytes");
+    if (produced == out.size()) out.resize(std::min(out.size() * 2, max_bytes + 1));
     stream.next_in = const_cast<Bytef*>(compressed.data() + consumed);
     stream.avail_in = static_cast<uInt>(std::min<std::size_t>(tail - consumed, UINT_MAX));
     stream.next_out = out.data() + produced;
@@ -85,9 +92,10 @@ std::vector<std::uint8_t> gunzip(const std::vector<std::uint8_t>& compressed,
 
 }  // namespace
 
-std::vector<std::uint8_t> read_file_bytes(const std::string& path, const std::string& context) {
-  std::vector<std::uint8_t> bytes = read_raw(path, context);
-  return is_gzip(bytes) ? gunzip(bytes, path, context) : bytes;
+std::vector<std::uint8_t> read_file_bytes(const std::string& path, const std::string& context,
+                                          std::size_t max_bytes) {
+  std::vector<std::uint8_t> bytes = read_raw(path, context, max_bytes);
+  return is_gzip(bytes) ? gunzip(bytes, path, context, max_bytes) : bytes;
 }
 
 }  // namespace hs::data

@@ -45,9 +45,14 @@ template <class T>
 HS_HOST_DEVICE std::int64_t rank_of_label(const T* row, std::int64_t classes, std::int64_t label) {
   const T target = row[label];
   std::int64_t rank = 0;
-  for (std::int64_t j = 0; j < classes; ++j)
+  bool has_nan = false;
+  for (std::int64_t j = 0; j < classes; ++j) {
+    has_nan |= row[j] != row[j];
     rank += row[j] > target || (j < label && row[j] == target);
-  return rank;
+  }
+  // NaN compares false with everything, which would rank the label first: a row with NaN
+  // must never count as a correct answer.
+  return has_nan ? classes : rank;
 }
 
 }  // namespace hs::ops

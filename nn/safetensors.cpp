@@ -1,5 +1,7 @@
 #include "nn/safetensors.h"
 
+#include "core/atomic_file.h"
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -9,7 +11,6 @@
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
-#include <filesystem>
 #include <limits>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -27,6 +28,9 @@ constexpr std::uint64_t kLengthPrefixBytes = 8;
 constexpr const char* kMetadataKey = "__metadata__";
 // Extents and offsets must fit the signed 64-bit integers that Shape and file offsets use.
 constexpr std::uint64_t kMaxCount = std::numeric_limits<std::int64_t>::max();
+// A larger header is refused before it is allocated, as Python's safetensors does (its limit
+// is 100 MB too); real headers are a few kilobytes.
+constexpr std::uint64_t kMaxHeaderBytes = std::uint64_t{100} << 20;
 
 const char* safetensors_dtype_name(DType dtype) {
   switch (dtype) {
@@ -70,6 +74,8 @@ std::uint64_t checked_header_length(const unsigned char* prefix, std::uint64_t f
   HS_CHECK(length <= file_size - kLengthPrefixBytes, where, ": header length ", length,
            " bytes is larger than the ", file_size - kLengthPrefixBytes,
            " bytes that follow the 8-byte length (file size ", file_size, " bytes)");
+  HS_CHECK(length <= kMaxHeaderBytes, where, ": header length ", length,
+           " bytes is more than the limit of ", kMaxHeaderBytes, " bytes");
   return length;
 }
 
@@ -205,68 +211,6 @@ Header parse_header(std::string_view text, std::uint64_t data_size, const std::s
   check_packing(header.entries, data_size, where);
   return header;
 }
-
-// ---- writing ----
-
-// A temporary file next to `path` that replaces `path` only on commit(); destroyed without
-// commit (an exception on the way), it removes itself and leaves `path` untouched.
-class AtomicFile {
- public:
-  explicit AtomicFile(const std::string& path)
-      : path_(path), temp_path_(path + ".tmp-" + std::to_string(::getpid())) {
-    fd_ = ::open(temp_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-    const int err = errno;
-    HS_CHECK(fd_ >= 0, "write_safetensors: cannot create '", temp_path_, "': ", error_text(err));
-  }
-  AtomicFile(const AtomicFile&) = delete;
-  AtomicFile& operator=(const AtomicFile&) = delete;
-  ~AtomicFile() {
-    if (fd_ >= 0) ::close(fd_);
-    if (!committed_) ::unlink(temp_path_.c_str());
-  }
-
-  void write(const void* data, std::size_t size) {
-    const char* bytes = static_cast<const char*>(data);
-    while (size > 0) {
-      const ssize_t written = ::write(fd_, bytes, size);
-      if (written < 0 && errno == EINTR) continue;
-      const int err = errno;
-      HS_CHECK(written > 0, "write_safetensors: writing '", temp_path_,
-               "' failed: ", written < 0 ? error_text(err) : "no bytes written");
-      bytes += written;
-      size -= static_cast<std::size_t>(written);
-    }
-  }
-
-  void commit() {
-    HS_CHECK(::fsync(fd_) == 0, "write_safetensors: fsync of '", temp_path_,
-             "' failed: ", error_text(errno));
-    const int fd = fd_;
-    fd_ = -1;
-    HS_CHECK(::close(fd) == 0, "write_safetensors: closing '", temp_path_,
-             "' failed: ", error_text(errno));
-    HS_CHECK(::rename(temp_path_.c_str(), path_.c_str()) == 0, "write_safetensors: renaming '",
-             temp_path_, "' to '", path_, "' failed: ", error_text(errno));
-    committed_ = true;
-    sync_directory();
-  }
-
- private:
-  // Makes the rename itself durable. The new file is already in place at this point, so a
-  // failure here is not reported: it would only matter after a power loss.
-  void sync_directory() const {
-    std::string dir = std::filesystem::path(path_).parent_path().string();
-    if (dir.empty()) dir = ".";
-    const int dir_fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dir_fd < 0) return;
-    ::fsync(dir_fd);
-    ::close(dir_fd);
-  }
-
-  std::string path_, temp_path_;
-  int fd_ = -1;
-  bool committed_ = false;
-};
 
 // ---- reading ----
 

@@ -18,8 +18,8 @@ struct SafetensorsFile {
 };
 
 // Writes `tensors` (any device, any strides; copied to contiguous CPU bytes) and `metadata`
-// to `path`, atomically: the bytes go to "<path>.tmp-<pid>", are fsynced, then renamed over
-// `path`. On any error (an undefined tensor, an unwritable directory, a full disk) the
+// to `path`, atomically through hs::AtomicFile (temporary file, fsync, rename, fsync of the
+// folder). On any error (an undefined tensor, an unwritable directory, a full disk) the
 // temporary file is removed, an existing file at `path` is left as it was, and an hs::Error
 // names the path and the cause.
 void write_safetensors(const std::string& path, const StateDict& tensors,

@@ -47,6 +47,9 @@ Command add_eval(CLI::App& app) {
     normalise.mean = lm.meta.mean;
     normalise.std = lm.meta.std;
     const EvalResult r = evaluate(*lm.model, test, normalise, a->batch_size, device);
+    const std::string problem = r.nonfinite_problem();
+    HS_CHECK(problem.empty(), "eval: ", a->checkpoint, " gives no result on ", dataset,
+             ": its output is not finite (", problem, ")");
     std::printf("eval %s on %s test (%lld images): loss %.4f  top-1 %.2f%%  top-5 %.2f%%\n",
                 a->checkpoint.c_str(), dataset.c_str(), static_cast<long long>(r.count), r.loss,
                 100 * r.top1, 100 * r.top5);

@@ -7,9 +7,9 @@
 #include <iostream>
 #include <memory>
 
+#include "core/atomic_file.h"
 #include "core/error.h"
 #include "nn/summary.h"
-#include <fstream>
 #include "tools/block_diagram.h"
 #include "tools/commands.h"
 
@@ -24,11 +24,6 @@ struct ExplainArgs {
   double ratio = 0.5;
   bool carry_leading = false, stage = false;
 };
-
-// TODO-merge: replaced by the core write helper when it lands.
-void write_file_atomically(const std::string& path, const std::string& text) {
-  std::ofstream(path) << text;
-}
 
 // The block the options describe, and its diagram.
 std::pair<std::shared_ptr<nn::Module>, BlockDiagram> block_of(const ExplainArgs& a) {
@@ -92,7 +87,7 @@ Command add_explain(CLI::App& app) {
     std::cout << "params=" << summary.total_params << " macs=" << summary.total_macs << " (input "
               << a->size << "x" << a->size << ")\n";
     if (!a->out.empty()) {
-      write_file_atomically(a->out, diagram_svg(d));
+      write_file_atomic(a->out, diagram_svg(d));
       std::cout << "\nwrote " << a->out << " (" << d.nodes.size() << " nodes, " << d.edges.size()
                 << " edges)\n";
     }

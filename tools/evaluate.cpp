@@ -1,14 +1,26 @@
 #include "tools/evaluate.h"
 
 #include <algorithm>
+#include <cmath>
 #include <iomanip>
 #include <sstream>
 
 #include "autograd/grad_mode.h"
 #include "data/loader.h"
 #include "ops/loss.h"
+#include "tools/nonfinite.h"
 
 namespace hs::tools {
+
+std::string EvalResult::nonfinite_problem() const {
+  std::string problem;
+  if (!std::isfinite(loss)) problem = "the loss is " + std::string(std::isnan(loss) ? "NaN" : "infinite");
+  if (nonfinite_rows > 0)
+    problem += (problem.empty() ? "" : " and ") + std::to_string(nonfinite_rows) + " of " +
+               std::to_string(count) + " images have NaN or infinite logits (first: image " +
+               std::to_string(first_nonfinite_row) + ")";
+  return problem;
+}
 
 std::vector<double> EvalResult::per_class_accuracy() const {
   std::vector<double> acc(classes, 0.0);
@@ -68,6 +80,9 @@ EvalResult evaluate(nn::Module& model, const data::ImageDataset& ds,
     const std::vector<std::int64_t> correct = ops::topk_correct(logits, labels, {1, k5});
     top1 += correct[0];
     top5 += correct[1];
+    const NonfiniteRows bad = nonfinite_rows(logits);
+    if (bad.count > 0 && r.nonfinite_rows == 0) r.first_nonfinite_row = r.count + bad.first;
+    r.nonfinite_rows += bad.count;
     const Tensor host = logits.to(Device::cpu()).to(DType::f32).contiguous();
     const float* p = host.data<float>();
     const std::int64_t* y = batch.labels.data<std::int64_t>();

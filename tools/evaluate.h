@@ -17,6 +17,11 @@ struct EvalResult {
   double loss = 0, top1 = 0, top5 = 0;
   std::int64_t classes = 0;
   std::vector<std::int64_t> confusion;  // [true class][predicted class], row-major
+  // Images whose logits hold a NaN or infinity (counted wrong in top1/top5), the first one.
+  std::int64_t nonfinite_rows = 0, first_nonfinite_row = -1;
+
+  // "" when loss and logits are finite, else what is not: such a result is no result.
+  std::string nonfinite_problem() const;
 
   std::vector<double> per_class_accuracy() const;
   // Per-class accuracy table and confusion matrix, with class names.

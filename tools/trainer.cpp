@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "autograd/nn_functions.h"
+#include "core/atomic_file.h"
 #include "core/threads.h"
 #include "data/datasets.h"
 #include "data/loader.h"
@@ -24,6 +25,7 @@
 #include "ops/loss.h"
 #include "tools/evaluate.h"
 #include "tools/model_io.h"
+#include "tools/nonfinite.h"
 #include "tools/plot.h"
 #include "tools/report_run.h"
 #include "tools/step_log.h"
@@ -45,20 +47,7 @@ double seconds_since(Clock::time_point t) {
 }  // namespace
 
 void write_text_atomic(const fs::path& path, const std::string& text) {
-  const fs::path tmp = path.string() + ".tmp-" + std::to_string(::getpid());
-  {
-    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-    HS_CHECK(f.good(), "train: cannot write ", tmp.string());
-    f << text;
-    f.flush();
-    HS_CHECK(f.good(), "train: writing ", tmp.string(), " failed");
-  }
-  std::error_code ec;
-  fs::rename(tmp, path, ec);
-  if (ec) {
-    fs::remove(tmp);
-    HS_FAIL("train: cannot rename ", tmp.string(), " to ", path.string(), ": ", ec.message());
-  }
+  write_file_atomic(path.string(), text);
 }
 
 namespace {
@@ -129,7 +118,9 @@ class Run {
   bool train_epoch(data::Loader& loader);
   // One optimizer step on `batch`; false when the loss was not finite.
   bool train_step(const data::Batch& batch, std::int64_t& correct, double& loss_value);
-  void finish_epoch();
+  // Evaluates, logs and checkpoints the finished epoch; false (the run stopped) when the
+  // evaluation is not finite.
+  bool finish_epoch();
   TrainSummary summarise();
 
   void stop(TrainOutcome outcome, const std::string& message);
@@ -214,15 +205,40 @@ void Run::build(bool resume) {
   if (resume) restore();
 }
 
+// The weights and optimizer state go to NAME.next.* first, then NAME.json (the commit point),
+// then over NAME.*: a crash anywhere leaves a pair whose progress tag matches NAME.json,
+// either NAME.* or NAME.next.*, which restore() picks.
 void Run::save_checkpoint(const std::string& name) {
   const std::string tag = progress_.tag();
-  save_weights(*model_, meta_, (out_ / (name + ".safetensors")).string(), {{"progress", tag}});
-  nn::write_safetensors((out_ / (name + ".optim.safetensors")).string(), opt_->state_dict(),
+  const std::string weights = (out_ / (name + ".safetensors")).string();
+  const std::string optim = (out_ / (name + ".optim.safetensors")).string();
+  const std::string next_weights = (out_ / (name + ".next.safetensors")).string();
+  const std::string next_optim = (out_ / (name + ".next.optim.safetensors")).string();
+  save_weights(*model_, meta_, next_weights, {{"progress", tag}});
+  nn::write_safetensors(next_optim, opt_->state_dict(),
                         {{"progress", tag}, {"optimizer", c_.optimizer}});
   // Saved with the checkpoint, not as it grows, so a run that diverges changes nothing.
   if (name == "last") write_text_atomic(out_ / "steps.jsonl", step_log_->jsonl());
-  // Written last: a complete .json means the two files beside it are complete too.
   write_text_atomic(out_ / (name + ".json"), progress_.to_json().dump(2) + "\n");
+  rename_durable(next_weights, weights);
+  rename_durable(next_optim, optim);
+}
+
+// The file of `kind` ("" or ".optim") whose progress matches `tag`: NAME.* or, after a crash
+// between the marker and the final renames, NAME.next.*, which is then renamed into place
+// to finish that checkpoint.
+nn::SafetensorsFile read_matching(const fs::path& out, const std::string& kind,
+                                  const std::string& tag) {
+  const fs::path next = out / ("last.next" + kind + ".safetensors");
+  const fs::path current = out / ("last" + kind + ".safetensors");
+  if (fs::exists(next)) {
+    nn::SafetensorsFile staged = nn::read_safetensors(next.string());
+    if (staged.metadata["progress"] == tag) {
+      rename_durable(next.string(), current.string());
+      return staged;
+    }
+  }
+  return nn::read_safetensors(current.string());
 }
 
 void Run::restore() {
@@ -231,8 +247,8 @@ void Run::restore() {
            " does not exist (nothing to resume in ", out_.string(), ")");
   progress_ = Progress::from_json(read_json(state_path));
   const std::string tag = progress_.tag();
-  nn::SafetensorsFile weights = nn::read_safetensors((out_ / "last.safetensors").string());
-  nn::SafetensorsFile optim = nn::read_safetensors((out_ / "last.optim.safetensors").string());
+  nn::SafetensorsFile weights = read_matching(out_, "", tag);
+  nn::SafetensorsFile optim = read_matching(out_, ".optim", tag);
   HS_CHECK(weights.metadata["progress"] == tag && optim.metadata["progress"] == tag,
            "resume: the checkpoint files in ", out_.string(),
            " are from different points of the run (last.json ", tag, ", weights ",
@@ -289,8 +305,7 @@ TrainSummary Run::execute(bool resume) {
   data::Loader loader(train_, lo);
   model_->train();
   while (progress_.epoch < c_.epochs) {
-    if (!train_epoch(loader)) return summary_;
-    finish_epoch();
+    if (!train_epoch(loader) || !finish_epoch()) return summary_;
   }
   return summarise();
 }
@@ -357,6 +372,14 @@ bool Run::train_epoch(data::Loader& loader) {
                out_.string() + " is kept");
       return false;
     }
+    if (const std::string bad = first_nonfinite_tensor(*model_); !bad.empty()) {
+      stop(TrainOutcome::diverged,
+           "weight '" + bad + "' is NaN or infinite after the step at epoch " +
+               std::to_string(progress_.epoch + 1) + " step " + std::to_string(batch.index + 1) +
+               " (lr " + std::to_string(opt_->lr()) + "); the last good checkpoint in " +
+               out_.string() + " is kept");
+      return false;
+    }
     const std::int64_t n = batch.labels.size(0);
     progress_.loss_sum += loss_value * n;
     progress_.correct += correct;
@@ -394,8 +417,15 @@ void Run::stop(TrainOutcome outcome, const std::string& message) {
   summary_.message = message;
 }
 
-void Run::finish_epoch() {
+bool Run::finish_epoch() {
   const EvalResult ev = evaluate(*model_, test_, test_aug_, c_.batch_size, device_);
+  if (const std::string problem = ev.nonfinite_problem(); !problem.empty()) {
+    stop(TrainOutcome::diverged, "evaluation after epoch " + std::to_string(progress_.epoch + 1) +
+                                     " is not finite (" + problem +
+                                     "); the last good checkpoint in " + out_.string() +
+                                     " is kept");
+    return false;
+  }
   const double train_seconds = progress_.seconds;
   // From the schedule, not the optimizer: a run resumed after the epoch's last step has
   // not set the optimizer's rate yet.
@@ -426,6 +456,7 @@ void Run::finish_epoch() {
     save_checkpoint("best");
   }
   write_reports();
+  return true;
 }
 
 void Run::save_best_eval(const EvalResult& ev) {

@@ -4,8 +4,9 @@
 // OUT/steps.jsonl (per-step loss, accuracy, lr, images/s), OUT/best_eval.json (the best
 // epoch's confusion matrix), OUT/curves.svg and the checkpoints OUT/{last,best}.safetensors (weights, self-describing),
 // OUT/{last,best}.optim.safetensors (optimizer state) and OUT/{last,best}.json (progress);
-// exact resumption from OUT/last.*; Ctrl-C saves and stops; a NaN/Inf loss stops with the
-// last good checkpoint untouched.
+// exact resumption from OUT/last.* (weights and optimizer are staged as last.next.* until
+// last.json commits them, so a crash at any point resumes); Ctrl-C saves and stops; a NaN/Inf
+// loss, weight or evaluation stops with the last good checkpoint and best.* untouched.
 #include <cstdint>
 #include <filesystem>
 #include <string>

@@ -14,6 +14,7 @@
 #include "core/error.h"
 #include "data/cifar.h"
 #include "data/datasets.h"
+#include "data/file_bytes.h"
 #include "data/idx.h"
 
 using namespace hs;
@@ -461,4 +462,33 @@ TEST_CASE("the installed Fashion-MNIST files load", "[data][real]") {
   const ChannelStats stats = channel_stats(train);
   CHECK(stats.mean[0] == Approx(0.2860).margin(5e-4));
   CHECK(stats.std[0] == Approx(0.3530).margin(5e-4));
+}
+
+TEST_CASE("a file or gzip stream larger than the limit is refused before it is allocated",
+          "[data][limits]") {
+  TempDir dir;
+  // 8 MB of zeros compress to a few kilobytes: a small gzip bomb against a 1 MB limit.
+  write_gz(dir / "bomb.gz", Bytes(8 << 20, 0));
+  REQUIRE(fs::file_size(dir / "bomb.gz") < (64 << 10));
+  CHECK_THROWS_WITH(read_file_bytes(dir / "bomb.gz", "test", 1 << 20),
+                    Contains("bomb.gz") && Contains("larger than the limit of 1048576 bytes"));
+  write_file(dir / "plain.bin", Bytes(3 << 20, 1));
+  CHECK_THROWS_WITH(read_file_bytes(dir / "plain.bin", "test", 1 << 20),
+                    Contains("plain.bin") && Contains("larger than the limit of 1048576 bytes"));
+  // Under the limit the same data is read whole.
+  CHECK(read_file_bytes(dir / "bomb.gz", "test", 16 << 20).size() == std::size_t{8} << 20);
+  CHECK(read_file_bytes(dir / "plain.bin", "test", 16 << 20).size() == std::size_t{3} << 20);
+}
+
+TEST_CASE("IDX dimensions whose product overflows are refused", "[data][limits]") {
+  TempDir dir;
+  Bytes images;
+  push_be32(images, 0x00000803);
+  for (int d = 0; d < 3; ++d) push_be32(images, 0xffffffffu);
+  images.resize(images.size() + 64, 0);
+  write_file(dir / "images", images);
+  write_file(dir / "labels", idx_labels({1}));
+  CHECK_THROWS_WITH(read_idx(dir / "images", dir / "labels"),
+                    Contains("images") && Contains("wrong size (truncated)") &&
+                        Contains("4294967295x4294967295x4294967295"));
 }

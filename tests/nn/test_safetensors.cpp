@@ -292,6 +292,36 @@ TEST_CASE("a header length beyond the end of the file is rejected with the byte 
                     Contains("huge") && Contains("18446744073709551615"));
 }
 
+TEST_CASE("a header longer than the 100 MB limit is refused before it is read",
+          "[nn][safetensors][limits]") {
+  TempDir dir;
+  const std::string path = dir.file("huge_header.safetensors");
+  // A sparse file: 200 MB long on paper, no disk blocks, so the test costs nothing.
+  write_bytes(path, u64_le(std::uint64_t{150} << 20));
+  fs::resize_file(path, std::uint64_t{200} << 20);
+  CHECK_THROWS_WITH(nn::read_safetensors(path),
+                    Contains(path) && Contains("header length 157286400 bytes") &&
+                        Contains("more than the limit of 104857600 bytes"));
+}
+
+TEST_CASE("tensor byte ranges beyond the file and overflowing shapes are refused before "
+          "allocation",
+          "[nn][safetensors][limits]") {
+  TempDir dir;
+  const std::string path = dir.file("claims.safetensors");
+  // A tensor of 2^40 floats in a file of a few bytes: refused by its byte range, never
+  // allocated (an allocation of 4 TiB would throw std::bad_alloc, not hs::Error).
+  write_bytes(path, file_with_header(
+                        R"({"w":{"dtype":"F32","shape":[1099511627776],"data_offsets":[0,4398046511104]}})",
+                        8));
+  CHECK_THROWS_WITH(nn::read_safetensors(path),
+                    Contains(path) && Contains("lies beyond the data section"));
+  write_bytes(path, file_with_header(
+                        R"({"w":{"dtype":"F32","shape":[4294967296,4294967296],"data_offsets":[0,8]}})",
+                        8));
+  CHECK_THROWS_WITH(nn::read_safetensors(path), Contains(path) && Contains("too many elements"));
+}
+
 TEST_CASE("malformed headers are rejected naming the file and the key or offset",
           "[nn][safetensors]") {
   struct Case {
@@ -432,7 +462,7 @@ TEST_CASE("a failed write leaves an existing file byte-identical and no temporar
     fs::create_directory(target);
     const std::set<std::string> with_directory = dir.listing();
     CHECK_THROWS_WITH(nn::write_safetensors(target, {{"w", ones({3})}}),
-                      Contains(target) && Contains("renaming"));
+                      Contains(target) && Contains("cannot rename"));
     CHECK(fs::is_directory(target));
     CHECK(fs::is_empty(target));
     CHECK(dir.listing() == with_directory);

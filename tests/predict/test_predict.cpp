@@ -2,6 +2,7 @@
 // conversion and bilinear resizing against direct formulas, top-k ranking, the command's
 // output for images, and its logits CSV against the model's own eval forward.
 #include <png.h>
+#include <zlib.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
@@ -16,10 +17,12 @@
 #include "core/generator.h"
 #include "nn/init.h"
 #include "tools/commands.h"
+#include "tools/logits_csv.h"
 #include "tools/predict.h"
 
 using namespace hs;
 using namespace hs::tools;
+using namespace hs::data;
 namespace fs = std::filesystem;
 using Catch::Contains;
 
@@ -348,6 +351,34 @@ TEST_CASE("read_png reports missing, foreign, truncated and corrupt files by nam
   write_bytes(dir / "crc.png", flipped);
   REQUIRE_THROWS_WITH(read_png(dir / "crc.png"),
                       Contains(dir / "crc.png") && Contains("corrupt PNG"));
+
+  // From memory: the same pixels as from the file, and the given name in every error.
+  CHECK(decode_png(good.data(), good.size(), "in-memory").pixels ==
+        read_png(dir / "good.png").pixels);
+  CHECK_THROWS_WITH(decode_png(flipped.data(), flipped.size(), "in-memory"),
+                    Contains("in-memory") && Contains("corrupt PNG"));
+  CHECK_THROWS_WITH(decode_png(good.data(), 30, "in-memory"),
+                    Contains("in-memory") && Contains("corrupt PNG"));
+  CHECK_THROWS_WITH(decode_png(nullptr, 0, "in-memory"),
+                    Contains("in-memory") && Contains("not a PNG"));
+
+  // A valid header claiming 100000 x 100000 gray pixels (10 GB) is refused before decoding.
+  std::vector<std::uint8_t> huge = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+  auto push32 = [&](std::uint32_t v) {
+    for (int shift = 24; shift >= 0; shift -= 8) huge.push_back(static_cast<std::uint8_t>(v >> shift));
+  };
+  const std::vector<std::uint8_t> ihdr = {'I', 'H', 'D', 'R', 0, 1, 0x86, 0xa0, 0, 1, 0x86, 0xa0,
+                                          8, 0, 0, 0, 0};
+  // png_read_info reads up to the first IDAT chunk: an empty one, then IEND.
+  for (const std::vector<std::uint8_t>& chunk :
+       {ihdr, std::vector<std::uint8_t>{'I', 'D', 'A', 'T'},
+        std::vector<std::uint8_t>{'I', 'E', 'N', 'D'}}) {
+    push32(static_cast<std::uint32_t>(chunk.size() - 4));
+    huge.insert(huge.end(), chunk.begin(), chunk.end());
+    push32(static_cast<std::uint32_t>(crc32(0, chunk.data(), static_cast<uInt>(chunk.size()))));
+  }
+  CHECK_THROWS_WITH(decode_png(huge.data(), huge.size(), "huge.png"),
+                    Contains("huge.png") && Contains("100000x100000 pixels is too large"));
 }
 
 TEST_CASE("convert_channels replicates gray and takes RGB luminance", "[predict]") {

@@ -121,3 +121,37 @@ TEST_CASE("train: a run stopped mid-epoch resumes to the straight run's weights 
   REQUIRE(s3.outcome == tools::TrainOutcome::finished);
   require_same_run(tmp / "straight", tmp / "stopped");
 }
+
+TEST_CASE("train: a resumed run continues from the saved weights, not from a fresh start",
+          "[tools][train]") {
+  TempDir tmp;
+  write_texture_dataset(tmp / "data", 64, 32);
+  tools::TrainConfig straight = small_config(tmp / "data", tmp / "straight");
+  REQUIRE(tools::train(straight, false).outcome == tools::TrainOutcome::finished);
+
+  tools::TrainConfig c = straight;
+  c.out = (tmp / "altered").string();
+  c.stop_after_steps = 3;
+  REQUIRE(tools::train(c, false).outcome == tools::TrainOutcome::interrupted);
+  // Halve the classifier's weights in the checkpoint: a resume that used it must end
+  // elsewhere than the straight run; one that retrained from scratch would end on it.
+  const std::string path = (tmp / "altered" / "last.safetensors").string();
+  nn::SafetensorsFile file = nn::read_safetensors(path);
+  Tensor fc = file.tensors.at("fc.weight").clone();
+  float* w = fc.data<float>();
+  for (std::int64_t i = 0; i < fc.numel(); ++i) w[i] *= 0.5f;
+  file.tensors["fc.weight"] = fc;
+  nn::write_safetensors(path, file.tensors, file.metadata);
+
+  c.stop_after_steps = 0;
+  REQUIRE(tools::train(c, true).outcome == tools::TrainOutcome::finished);
+  const nn::StateDict resumed =
+      nn::read_safetensors((tmp / "altered" / "last.safetensors").string()).tensors;
+  const nn::StateDict reference =
+      nn::read_safetensors((tmp / "straight" / "last.safetensors").string()).tensors;
+  const Tensor a = resumed.at("fc.weight"), b = reference.at("fc.weight");
+  double difference = 0;
+  for (std::int64_t i = 0; i < a.numel(); ++i)
+    difference += std::abs(a.data<float>()[i] - b.data<float>()[i]);
+  CHECK(difference > 1e-3);
+}

@@ -1,0 +1,192 @@
+// The one write path: whole-file replacement, appended logs, and the fault hook that the
+// crash and full-disk tests build on.
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <set>
+#include <string>
+
+#include "core/atomic_file.h"
+#include "core/error.h"
+
+namespace fs = std::filesystem;
+using Catch::Matchers::Contains;
+
+namespace {
+
+class TempDir {
+ public:
+  TempDir() {
+    static int counter = 0;
+    path_ = fs::temp_directory_path() /
+            ("hsnet-atomic-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
+    fs::remove_all(path_);
+    fs::create_directories(path_);
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  std::string file(const std::string& name) const { return (path_ / name).string(); }
+  std::set<std::string> listing() const {
+    std::set<std::string> names;
+    for (const auto& e : fs::directory_iterator(path_)) names.insert(e.path().filename().string());
+    return names;
+  }
+
+ private:
+  fs::path path_;
+};
+
+std::string read_all(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  REQUIRE(f.good());
+  return {std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>()};
+}
+
+// Installs a hook for the scope of a test and removes it afterwards.
+struct ScopedHook {
+  explicit ScopedHook(hs::testing::FaultHook hook) { hs::testing::set_fault_hook(std::move(hook)); }
+  ~ScopedHook() { hs::testing::set_fault_hook({}); }
+};
+
+}  // namespace
+
+TEST_CASE("write_file_atomic creates and replaces a file and leaves no temporary",
+          "[core][atomic_file]") {
+  TempDir dir;
+  const std::string path = dir.file("a.txt");
+  hs::write_file_atomic(path, "first");
+  CHECK(read_all(path) == "first");
+  hs::write_file_atomic(path, std::string(100000, 'x'));
+  CHECK(read_all(path) == std::string(100000, 'x'));
+  hs::write_file_atomic(path, "");
+  CHECK(read_all(path).empty());
+  CHECK(dir.listing() == std::set<std::string>{"a.txt"});
+}
+
+TEST_CASE("an injected failure at any stage leaves the old file and no temporary",
+          "[core][atomic_file]") {
+  TempDir dir;
+  const std::string path = dir.file("state.json");
+  hs::write_file_atomic(path, "old contents");
+  for (const hs::WriteStage stage : {hs::WriteStage::open, hs::WriteStage::write,
+                                     hs::WriteStage::fsync, hs::WriteStage::rename}) {
+    INFO("stage " << hs::write_stage_name(stage));
+    ScopedHook hook([stage](hs::WriteStage s, const std::string&) {
+      return s == stage ? hs::testing::FaultAction::fail : hs::testing::FaultAction::proceed;
+    });
+    const std::string reason =
+        stage == hs::WriteStage::write ? "No space left on device" : "Input/output error";
+    CHECK_THROWS_AS(hs::write_file_atomic(path, "new contents"), hs::Error);
+    CHECK_THROWS_WITH(hs::write_file_atomic(path, "new contents"),
+                      Contains(path) && Contains(reason));
+    CHECK(read_all(path) == "old contents");
+    CHECK(dir.listing() == std::set<std::string>{"state.json"});
+  }
+  // A folder sync failure comes after the rename: the new file is in place and the error says
+  // its durability is in doubt.
+  ScopedHook hook([](hs::WriteStage s, const std::string&) {
+    return s == hs::WriteStage::sync_dir ? hs::testing::FaultAction::fail
+                                         : hs::testing::FaultAction::proceed;
+  });
+  CHECK_THROWS_WITH(hs::write_file_atomic(path, "new"), Contains("cannot sync folder"));
+  CHECK(read_all(path) == "new");
+}
+
+TEST_CASE("real OS errors name the file and the reason", "[core][atomic_file]") {
+  TempDir dir;
+  CHECK_THROWS_WITH(hs::write_file_atomic(dir.file("missing/x.txt"), "x"),
+                    Contains("missing/x.txt") && Contains("No such file or directory"));
+  fs::create_directory(dir.file("target"));
+  CHECK_THROWS_WITH(hs::write_file_atomic(dir.file("target"), "x"),
+                    Contains("cannot rename") && Contains("target"));
+  CHECK(fs::is_directory(dir.file("target")));
+  CHECK(dir.listing() == std::set<std::string>{"target"});
+
+  SECTION("a full disk (RLIMIT_FSIZE)") {
+    const std::string path = dir.file("big.bin");
+    hs::write_file_atomic(path, "small");
+    rlimit saved{};
+    REQUIRE(::getrlimit(RLIMIT_FSIZE, &saved) == 0);
+    const auto old_handler = std::signal(SIGXFSZ, SIG_IGN);
+    rlimit lowered = saved;
+    lowered.rlim_cur = 4096;
+    REQUIRE(::setrlimit(RLIMIT_FSIZE, &lowered) == 0);
+    CHECK_THROWS_WITH(hs::write_file_atomic(path, std::string(10000, 'y')),
+                      Contains(path) && Contains("File too large"));
+    ::setrlimit(RLIMIT_FSIZE, &saved);
+    std::signal(SIGXFSZ, old_handler);
+    CHECK(read_all(path) == "small");
+    CHECK(dir.listing() == std::set<std::string>{"big.bin", "target"});
+  }
+}
+
+TEST_CASE("append_record appends lines; a torn last line is dropped and cut off",
+          "[core][atomic_file]") {
+  TempDir dir;
+  const std::string path = dir.file("log.jsonl");
+  hs::append_record(path, "{\"step\":1}");
+  hs::append_record(path, "{\"step\":2}");
+  CHECK(hs::read_records(path) == std::vector<std::string>{"{\"step\":1}", "{\"step\":2}"});
+
+  // What a crash in the middle of an append leaves: a line without its newline.
+  {
+    std::ofstream f(path, std::ios::binary | std::ios::app);
+    f << "{\"st";
+  }
+  CHECK(hs::read_records(path) == std::vector<std::string>{"{\"step\":1}", "{\"step\":2}"});
+  hs::append_record(path, "{\"step\":3}");
+  CHECK(read_all(path) == "{\"step\":1}\n{\"step\":2}\n{\"step\":3}\n");
+
+  CHECK_THROWS_WITH(hs::append_record(path, "two\nlines"), Contains("one line"));
+  CHECK_THROWS_WITH(hs::read_records(dir.file("none.jsonl")), Contains("none.jsonl"));
+  {
+    ScopedHook hook([](hs::WriteStage s, const std::string&) {
+      return s == hs::WriteStage::write ? hs::testing::FaultAction::fail
+                                        : hs::testing::FaultAction::proceed;
+    });
+    CHECK_THROWS_WITH(hs::append_record(path, "{\"step\":4}"),
+                      Contains(path) && Contains("No space left on device"));
+  }
+  // The failed append left half a line; readers and the next append ignore it.
+  CHECK(hs::read_records(path).size() == 3);
+  hs::append_record(path, "{\"step\":4}");
+  CHECK(hs::read_records(path).back() == "{\"step\":4}");
+  CHECK(hs::read_records(path).size() == 4);
+}
+
+TEST_CASE("a pause hook stops the process inside the write, leaving the old file",
+          "[core][atomic_file]") {
+  TempDir dir;
+  const std::string path = dir.file("weights.bin");
+  hs::write_file_atomic(path, "old");
+  const pid_t child = ::fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    ::setenv(hs::testing::kFaultEnvironmentVariable, "pause:write:weights.bin", 1);
+    try {
+      hs::write_file_atomic(path, std::string(1000, 'n'));
+    } catch (...) {
+      ::_exit(1);
+    }
+    ::_exit(0);
+  }
+  int status = 0;
+  REQUIRE(::waitpid(child, &status, WUNTRACED) == child);
+  REQUIRE(WIFSTOPPED(status));
+  // Stopped with half the bytes in the temporary: the target is still the old file.
+  CHECK(read_all(path) == "old");
+  const std::string temp = path + ".tmp-" + std::to_string(child);
+  CHECK(read_all(temp) == std::string(500, 'n'));
+  ::kill(child, SIGKILL);
+  REQUIRE(::waitpid(child, &status, 0) == child);
+  CHECK(WIFSIGNALED(status));
+  CHECK(read_all(path) == "old");
+}
