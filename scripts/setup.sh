@@ -1,17 +1,30 @@
 #!/usr/bin/env bash
-# Installs every Debian package hsnet needs to build, test and train.
-# Nothing is downloaded from anywhere but Debian's archive.
-# Usage: scripts/setup.sh [--with-torch]   (--with-torch adds PyTorch for the cross-checks)
+# Installs the Debian packages hsnet needs. Nothing is downloaded from anywhere but Debian's
+# archive.
+# Usage: scripts/setup.sh            the build and training install
+#        scripts/setup.sh --tests    also what the test suite and CI need: PyTorch for the
+#                                    cross-check, clang and its sanitizer/libFuzzer runtimes
+#                                    for the fuzz targets
 set -euo pipefail
 
+# One package group per line.
 packages=(
   build-essential pkg-config meson ninja-build
-  libopenblas-dev libopenblas-openmp-dev nlohmann-json3-dev catch2 zlib1g-dev libcli11-dev libpng-dev
+  libopenblas-dev libopenblas-openmp-dev
+  nlohmann-json3-dev libcli11-dev
+  catch2
+  zlib1g-dev libpng-dev
   dataset-fashion-mnist
 )
-if [[ "${1:-}" == "--with-torch" ]]; then
-  packages+=(python3-torch python3-numpy)
-fi
+test_packages=(
+  python3-torch python3-numpy
+  clang libclang-rt-dev libomp-dev
+)
+case "${1:-}" in
+  "") ;;
+  --tests) packages+=("${test_packages[@]}") ;;
+  *) echo "usage: scripts/setup.sh [--tests]" >&2; exit 2 ;;
+esac
 
 sudo_cmd=()
 if [[ $(id -u) -ne 0 ]]; then sudo_cmd=(sudo); fi
