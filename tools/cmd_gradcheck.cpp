@@ -85,7 +85,8 @@ Command add_gradcheck(CLI::App& app) {
     std::cout << "gradcheck " << a->target << ": " << module->extra_repr() << " input "
               << x.shape() << ", " << inputs.size() << " tensors, "
               << module->num_parameters() + x.numel() << " elements\n";
-    auto fn = [&](const std::vector<Variable>& in) { return (*module)(in[0]); };
+    // A structured binding named in a lambda is C++20 that clang 14 (the fuzz build) lacks.
+    auto fn = [&m = *module](const std::vector<Variable>& in) { return m(in[0]); };
     const GradcheckResult result = gradcheck(fn, inputs);
 
     std::size_t width = 6;
