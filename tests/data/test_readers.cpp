@@ -259,6 +259,13 @@ TEST_CASE("read_idx rejects missing, malformed and mismatched files", "[data]") 
     REQUIRE_NOTHROW(read_idx(dir / "images", dir / "bad-labels", 11));
     REQUIRE_THROWS_WITH(read_idx(dir / "images", dir / "labels", 0), Contains("num_classes"));
   }
+  SECTION("images with a side of 0 pixels (found by fuzz_idx)") {
+    write_file(dir / "flat", idx_images(3, 0, 5));
+    REQUIRE_THROWS_WITH(read_idx(dir / "flat", dir / "labels"),
+                        Contains("flat") && Contains("0x5 pixels"));
+    write_file(dir / "thin", idx_images(3, 4, 0));
+    REQUIRE_THROWS_WITH(read_idx(dir / "thin", dir / "labels"), Contains("4x0 pixels"));
+  }
   SECTION("image and label counts differ") {
     write_file(dir / "two-labels", idx_labels({3, 0}));
     REQUIRE_THROWS_WITH(read_idx(dir / "images", dir / "two-labels"),
