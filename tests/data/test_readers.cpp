@@ -441,31 +441,3 @@ TEST_CASE("subset keeps the first images", "[data]") {
   CHECK(subset(ds, 0).pixels.empty());
   REQUIRE_THROWS_WITH(subset(ds, -1), Contains("subset") && Contains("-1"));
 }
-
-TEST_CASE("the installed Fashion-MNIST files load", "[data][real]") {
-  const std::string dir = default_data_dir("fashion-mnist");
-  if (!fs::exists(fs::path(dir) / "t10k-images-idx3-ubyte.gz") &&
-      !fs::exists(fs::path(dir) / "t10k-images-idx3-ubyte")) {
-    WARN("Fashion-MNIST is not installed in " << dir << " (Debian: dataset-fashion-mnist)");
-    return;
-  }
-  const ImageDataset test = load_dataset("fashion-mnist", "", false);
-  REQUIRE(test.n == 10000);
-  CHECK(test.channels == 1);
-  CHECK(test.height == 28);
-  CHECK(test.width == 28);
-  std::vector<std::int64_t> per_class(10, 0);
-  for (std::int64_t label : test.labels) {
-    REQUIRE(label >= 0);
-    REQUIRE(label < 10);
-    ++per_class[label];
-  }
-  for (std::int64_t count : per_class) CHECK(count == 1000);
-
-  // The published normalisation constants are the training set's statistics.
-  const ImageDataset train = load_fashion_mnist(dir, true);
-  REQUIRE(train.n == 60000);
-  const ChannelStats stats = channel_stats(train);
-  CHECK(stats.mean[0] == Approx(0.2860).margin(5e-4));
-  CHECK(stats.std[0] == Approx(0.3530).margin(5e-4));
-}
