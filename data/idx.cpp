@@ -97,6 +97,9 @@ ImageDataset read_idx(const std::string& images_path, const std::string& labels_
   HS_CHECK(images.dims[0] == labels.dims[0], "read_idx: ", images_path, " holds ", images.dims[0],
            " images but ", labels_path, " holds ", labels.dims[0], " labels (count mismatch)");
 
+  HS_CHECK(images.dims[1] > 0 && images.dims[2] > 0, "read_idx: ", images_path, ": images of ",
+           images.dims[1], "x", images.dims[2], " pixels (each side must be at least 1)");
+
   ImageDataset ds;
   ds.n = images.dims[0];
   ds.channels = 1;

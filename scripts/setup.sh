@@ -1,22 +1,35 @@
 #!/usr/bin/env bash
-# Installs every Debian package hsnet needs to build, test and train.
-# Nothing is downloaded from anywhere but Debian's archive.
-# Usage: scripts/setup.sh [--with-torch] [--with-tests]   (--with-torch adds PyTorch for the
-# cross-checks, --with-tests Chromium for the report check)
+# Installs the Debian packages hsnet needs. Nothing is downloaded from anywhere but Debian's
+# archive.
+# Usage: scripts/setup.sh            the build and training install
+#        scripts/setup.sh --tests    also what only the test suite, CI and the benchmarks
+#                                    need (test_packages below)
 set -euo pipefail
 
+# One package group per line.
 packages=(
   build-essential pkg-config meson ninja-build
-  libopenblas-dev libopenblas-openmp-dev nlohmann-json3-dev catch2 zlib1g-dev libcli11-dev libpng-dev
+  libopenblas-dev libopenblas-openmp-dev
+  nlohmann-json3-dev libcli11-dev
+  catch2
+  zlib1g-dev libpng-dev
   dataset-fashion-mnist
 )
-# Sharing `hsnet sweep` trials among `mpirun` ranks (optional in the build).
-packages+=(openmpi-bin libopenmpi-dev)
-# The headless-browser check of the HTML reports (tests only).
-if [[ " $* " == *" --with-tests "* ]]; then packages+=(chromium); fi
-if [[ "${1:-}" == "--with-torch" ]]; then
-  packages+=(python3-torch python3-numpy)
-fi
+# What only the test suite and CI need: PyTorch (the cross-check against the PyTorch twins,
+# and tcmalloc for bench/compare.py's tuned peer), clang and its sanitizer/libFuzzer runtimes
+# (the fuzz targets), clang-format (the style test), Chromium (the browser check of the HTML
+# reports) and OpenMPI (sharing `hsnet sweep` trials among `mpirun` ranks; optional in the build).
+test_packages=(
+  python3-torch python3-numpy libtcmalloc-minimal4
+  clang libclang-rt-dev libomp-dev clang-format
+  chromium
+  openmpi-bin libopenmpi-dev
+)
+case "${1:-}" in
+  "") ;;
+  --tests) packages+=("${test_packages[@]}") ;;
+  *) echo "usage: scripts/setup.sh [--tests]" >&2; exit 2 ;;
+esac
 
 sudo_cmd=()
 if [[ $(id -u) -ne 0 ]]; then sudo_cmd=(sudo); fi

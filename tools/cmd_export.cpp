@@ -1,15 +1,19 @@
 // hsnet export: a model's weights, an input batch and the eval-mode logits hsnet computes for
-// it, as safetensors files, so an independent implementation (bench/torch_models.py) can be
-// checked against hsnet on exactly the same numbers.
+// it, and one training step on that batch (train-mode logits, loss, every parameter's
+// gradient, the state after one SGD step), as safetensors files, so an independent
+// implementation (bench/torch_models.py) can be checked against hsnet on exactly the same
+// numbers.
 #include <filesystem>
 #include <iostream>
 #include <sstream>
 
 #include "autograd/grad_mode.h"
+#include "autograd/nn_functions.h"
 #include "models/registry.h"
 #include "nn/checkpoint.h"
 #include "nn/init.h"
 #include "nn/safetensors.h"
+#include "nn/sgd.h"
 #include "tools/commands.h"
 #include "tools/model_args.h"
 
@@ -62,6 +66,33 @@ void perturb_batch_norms(nn::Module& model, Generator& gen) {
   fill_uniform(betas, gen, -0.2, 0.2);
 }
 
+// The SGD step of the export's training step, with every term in play: momentum (its buffer
+// starts as the gradient), weight decay on every parameter.
+nn::SgdOptions export_sgd() {
+  nn::SgdOptions o;
+  o.lr = 0.1;
+  o.momentum = 0.9;
+  o.weight_decay = 5e-4;
+  return o;
+}
+
+// One training step of `model` on (input, labels): the train-mode logits, the loss, every
+// parameter's gradient ("grad.<name>") and the whole state after one SGD step
+// ("after.<key>": weights and the BN statistics the train-mode forward updated).
+nn::StateDict training_step(nn::Module& model, const Tensor& input, const Tensor& labels) {
+  model.train();
+  const Variable logits = model(Variable(input));
+  const Variable loss = cross_entropy(logits, labels);
+  loss.backward();
+  nn::StateDict out = {{"labels", labels}, {"logits", logits.data()}, {"loss", loss.data()}};
+  const auto params = model.named_parameters();
+  for (const auto& [name, p] : params) out["grad." + name] = p.grad().clone();
+  nn::SGD sgd(params, export_sgd());
+  sgd.step();
+  for (const auto& [key, t] : model.state_dict()) out["after." + key] = t.clone();
+  return out;
+}
+
 }  // namespace
 
 Command add_export(CLI::App& app) {
@@ -100,10 +131,20 @@ Command add_export(CLI::App& app) {
                                                          {"options", options.dump()}};
     const std::string weights = (std::filesystem::path(a->out) / "model.safetensors").string();
     const std::string io = (std::filesystem::path(a->out) / "io.safetensors").string();
+    const std::string train = (std::filesystem::path(a->out) / "train.safetensors").string();
     nn::save(*model, weights, metadata);
     nn::write_safetensors(io, {{"input", input}, {"logits", logits}}, metadata);
+    const std::int64_t classes = logits.shape()[1];
+    std::vector<std::int64_t> labels(a->batch);
+    for (auto& label : labels) label = static_cast<std::int64_t>(gen.below(classes));
+    const nn::SgdOptions sgd = export_sgd();
+    std::map<std::string, std::string> train_metadata = metadata;
+    train_metadata["sgd"] = nlohmann::json{{"lr", sgd.lr}, {"momentum", sgd.momentum},
+                                           {"weight_decay", sgd.weight_decay}}.dump();
+    nn::write_safetensors(train, training_step(*model, input, from_vector<std::int64_t>(labels)),
+                          train_metadata);
     std::cout << "export " << a->model.model << " " << options.dump() << ": " << weights << ", "
-              << io << " (logits " << logits.shape() << ")\n";
+              << io << ", " << train << " (logits " << logits.shape() << ")\n";
     return 0;
   };
 }

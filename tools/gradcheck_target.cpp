@@ -52,7 +52,10 @@ std::pair<std::shared_ptr<nn::Module>, std::int64_t> build(const GradcheckTarget
 GradcheckOutcome run_gradcheck(const GradcheckTarget& a, std::ostream* table) {
   HS_CHECK(a.batch >= 1 && a.size >= 1, "gradcheck: --batch and --size must be >= 1");
   nn::manual_seed(a.seed);
-  auto [module, channels] = build(a);
+  // Not a structured binding: clang 14 (the fuzz build) cannot capture one in a lambda.
+  const auto built = build(a);
+  const std::shared_ptr<nn::Module> module = built.first;
+  const std::int64_t channels = built.second;
   module->to(DType::f64);
   module->train();
   Generator gen(a.seed + 1);

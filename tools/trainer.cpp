@@ -52,16 +52,6 @@ void write_text_atomic(const fs::path& path, const std::string& text) {
 
 namespace {
 
-nlohmann::json read_json(const fs::path& path) {
-  std::ifstream f(path);
-  HS_CHECK(f.good(), "resume: cannot read ", path.string());
-  try {
-    return nlohmann::json::parse(f);
-  } catch (const nlohmann::json::exception& e) {
-    HS_FAIL("resume: ", path.string(), " is not valid JSON (", e.what(), ")");
-  }
-}
-
 std::string format_duration(double seconds) {
   const long s = std::lround(std::max(0.0, seconds));
   char buf[32];
@@ -84,23 +74,68 @@ struct Progress {
             {"seconds", seconds}, {"correct", correct}, {"seen", seen},
             {"best_test_acc", best_test_acc}, {"metrics", metrics}};
   }
-  static Progress from_json(const nlohmann::json& j) {
+  // Refuses what a hand-edited or corrupt last.json could hold that the run would trip over
+  // later: wrong types, fractions or out-of-range numbers in counters, impossible counts, and
+  // metrics entries without the fields the reports plot.
+  static Progress from_json(const nlohmann::json& j, const std::string& name) {
+    const auto counter = [&](const char* key) -> std::int64_t {
+      const nlohmann::json& v = j.at(key);
+      HS_CHECK(v.is_number_integer() && v.get<std::int64_t>() >= 0, "resume: ", name, ": '", key,
+               "' must be an integer >= 0, got ", v.dump());
+      return v.get<std::int64_t>();
+    };
     Progress p;
     try {
-      p.epoch = j.at("epoch");
-      p.step = j.at("step");
+      HS_CHECK(j.is_object(), "resume: ", name, " must hold a JSON object");
+      p.epoch = counter("epoch");
+      p.step = counter("step");
       p.loss_sum = j.at("loss_sum");
       p.seconds = j.at("seconds");
-      p.correct = j.at("correct");
-      p.seen = j.at("seen");
+      p.correct = counter("correct");
+      p.seen = counter("seen");
       p.best_test_acc = j.at("best_test_acc");
       p.metrics = j.at("metrics").get<std::vector<nlohmann::json>>();
     } catch (const nlohmann::json::exception& e) {
-      HS_FAIL("resume: last.json is malformed (", e.what(), ")");
+      HS_FAIL("resume: ", name, " is malformed (", e.what(), ")");
     }
+    HS_CHECK(p.correct <= p.seen, "resume: ", name, ": 'correct' (", p.correct,
+             ") exceeds 'seen' (", p.seen, ")");
+    HS_CHECK(p.metrics.size() == static_cast<std::size_t>(p.epoch), "resume: ", name, " holds ",
+             p.metrics.size(), " metrics entries for ", p.epoch, " completed epochs");
+    for (const nlohmann::json& m : p.metrics)
+      for (const char* key : {"epoch", "train_loss", "test_loss", "train_acc", "test_acc"})
+        HS_CHECK(m.is_object() && m.contains(key) && m[key].is_number(), "resume: ", name,
+                 ": metrics entry ", m.dump(), " lacks a number '", key, "'");
     return p;
   }
 };
+
+Progress parse_progress(const std::string& text, const std::string& name) {
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(text);
+  } catch (const nlohmann::json::exception& e) {
+    HS_FAIL("resume: ", name, " is not valid JSON (", e.what(), ")");
+  }
+  return Progress::from_json(j, name);
+}
+
+std::string read_text(const fs::path& path) {
+  std::ifstream f(path, std::ios::binary);
+  HS_CHECK(f.good(), "resume: cannot read ", path.string());
+  std::ostringstream text;
+  text << f.rdbuf();
+  HS_CHECK(!f.bad(), "resume: error while reading ", path.string());
+  return text.str();
+}
+
+}  // namespace
+
+void check_resume_state(const std::string& text, const std::string& name) {
+  parse_progress(text, name);
+}
+
+namespace {
 
 class Run {
  public:
@@ -245,7 +280,7 @@ void Run::restore() {
   const fs::path state_path = out_ / "last.json";
   HS_CHECK(fs::exists(state_path), "resume: ", state_path.string(),
            " does not exist (nothing to resume in ", out_.string(), ")");
-  progress_ = Progress::from_json(read_json(state_path));
+  progress_ = parse_progress(read_text(state_path), state_path.string());
   const std::string tag = progress_.tag();
   nn::SafetensorsFile weights = read_matching(out_, "", tag);
   nn::SafetensorsFile optim = read_matching(out_, ".optim", tag);
@@ -256,6 +291,8 @@ void Run::restore() {
   model_->load_state_dict(weights.tensors);
   opt_->load_state_dict(optim.tensors);
   HS_CHECK(progress_.epoch < c_.epochs || progress_.step == 0, "resume: inconsistent progress ", tag);
+  HS_CHECK(progress_.step <= steps_per_epoch_, "resume: ", state_path.string(), " is at step ",
+           progress_.step, " of an epoch of ", steps_per_epoch_, " steps");
 }
 
 void Run::write_reports() {

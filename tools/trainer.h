@@ -27,6 +27,11 @@ struct TrainSummary {
 // Runs (or, with resume, continues) the training described by `config`.
 TrainSummary train(const TrainConfig& config, bool resume);
 
+// Checks the text of a run's OUT/last.json as resuming reads it (JSON, the progress fields
+// with their types and ranges, one metrics entry per completed epoch); an hs::Error naming
+// `name` otherwise.
+void check_resume_state(const std::string& text, const std::string& name);
+
 // Asks a running train() to save a checkpoint and stop after the current step (what the
 // SIGINT handler calls; async-signal-safe).
 void request_stop();

@@ -14,6 +14,7 @@
 #include "autograd/grad_mode.h"
 #include "autograd/nn_functions.h"
 #include "models/registry.h"
+#include "nn/init.h"
 #include "nn/summary.h"
 
 using namespace hs;
@@ -208,7 +209,6 @@ TEST_CASE("models: CIFAR options change the parameter count as the formula says"
       {{{"s", 5}, {"w0", 3}, {"ratio", 0.75}}, 5, 3, 0.75, 10, 3},
       {{{"classes", 100}}, 4, 8, 0.5, 100, 3},
       {{{"in_channels", 1}}, 4, 8, 0.5, 10, 1},
-      {{{"carry_leading", true}}, 4, 8, 0.5, 10, 3},
   };
   for (const Case& c : cases) {
     INFO(c.options.dump());
@@ -224,6 +224,48 @@ TEST_CASE("models: CIFAR options change the parameter count as the formula says"
           hs_resnet_cifar_count(56, 4, 8, 0.5, 10, 3, 32).params);
   REQUIRE(create_model("resnet20_cifar", {{"classes", 100}})->num_parameters() ==
           resnet_cifar_params(20, 100));
+}
+
+namespace {
+
+// Eval-mode logits of hs_resnet29_cifar with `options` on a fixed input, after loading `weights`.
+std::vector<float> logits_with(const json& options, const nn::StateDict& weights) {
+  auto model = create_model("hs_resnet29_cifar", options);
+  model->load_state_dict(weights);
+  NoGradGuard no_grad;
+  model->eval();
+  Generator gen(4);
+  return (*model)(Variable(rand({2, 3, 16, 16}, gen, DType::f32, -1.0, 1.0))).data().to_vector<float>();
+}
+
+double max_abs_difference(const std::vector<float>& a, const std::vector<float>& b) {
+  double d = 0;
+  for (std::size_t i = 0; i < a.size(); ++i) d = std::max(d, std::abs(double{a[i]} - b[i]));
+  return d;
+}
+
+}  // namespace
+
+TEST_CASE("models: carry_leading changes the function, with the same weights") {
+  // The option moves the carried channels of every HS block from the end of each group to its
+  // start. With the same weights the logits must differ when something is carried, and must
+  // not when nothing is (r = 0: the negative control).
+  for (const double ratio : {0.5, 0.0}) {
+    INFO("ratio " << ratio);
+    const json trailing = {{"s", 3}, {"w0", 4}, {"ratio", ratio}};
+    json leading = trailing;
+    leading["carry_leading"] = true;
+    nn::manual_seed(9);
+    const nn::StateDict weights = create_model("hs_resnet29_cifar", trailing)->state_dict();
+    const std::vector<float> a = logits_with(trailing, weights);
+    const std::vector<float> b = logits_with(leading, weights);
+    REQUIRE(a.size() == 20);
+    REQUIRE(logits_with(leading, weights) == b);  // deterministic
+    if (ratio > 0)
+      REQUIRE(max_abs_difference(a, b) > 1e-3);
+    else
+      REQUIRE(a == b);
+  }
 }
 
 TEST_CASE("models: forward shapes of every registered family") {
@@ -265,6 +307,8 @@ TEST_CASE("models: a training step reaches every parameter") {
     INFO(name);
     REQUIRE(p.grad().defined());
     REQUIRE(p.grad().shape() == p.shape());
+    const std::vector<float> g = p.grad().to_vector<float>();
+    REQUIRE(std::any_of(g.begin(), g.end(), [](float v) { return v != 0; }));
   }
   // Training mode advanced every BN's counter once.
   for (const auto& [name, b] : model->named_buffers())
