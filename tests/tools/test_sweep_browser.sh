@@ -9,7 +9,7 @@ hsnet="$1"
 data=/usr/share/datasets/fashion-mnist
 browser=$(command -v chromium || command -v chromium-browser || true)
 if [ -z "$browser" ]; then
-  echo "report browser check: SKIPPED (chromium not installed; scripts/setup.sh --with-tests)"
+  echo "report browser check: SKIPPED (chromium not installed; scripts/setup.sh --tests)"
   exit 77
 fi
 if [ ! -d "$data" ]; then
