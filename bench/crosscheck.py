@@ -65,7 +65,10 @@ DEFAULT_CASES = [
 # layer2.0.bn1.bias; loss and eval logits agree). Under investigation: their training-step
 # comparison is printed as KNOWN-FAIL and does not fail the run; their eval comparison
 # counts as for every case. Remove an entry as soon as its case passes.
-KNOWN_TRAIN_MISMATCH = {"hs_resnet29_cifar 3x32x32", "resnet50 3x64x64"}
+# The same pattern shows on the Res2Net and SK CIFAR twins at 3x32x32 (not at 1x28x28, and
+# not with one hsnet thread either), so it lies in a layer they share, not in their blocks.
+KNOWN_TRAIN_MISMATCH = {"hs_resnet29_cifar 3x32x32", "resnet50 3x64x64",
+                        "res2net29_cifar 3x32x32", "skresnet29_cifar 3x32x32"}
 
 # hsnet command-line flag of each registry option.
 FLAGS = {"s": "--s", "w0": "--w0", "ratio": "--ratio", "carry_leading": "--carry-leading",

@@ -45,18 +45,21 @@ Tensor softmax_forward(const Tensor& x, std::int64_t dim) {
   const SoftmaxRows r = rows_of(op, x, dim);
   const Tensor in = x.contiguous();
   Tensor y = empty(x.shape(), {x.dtype(), x.device()});
-  if (x.is_cuda()) {
-    HS_CUDA_CALL(op, cuda::softmax_forward(x.dtype(), r.outer, r.n, r.inner, in.data_ptr(),
-                                           y.data_ptr()));
-    return y;
-  }
-  dispatch_floating(x.dtype(), [&](auto tag) {
-    using T = decltype(tag);
-    const T* src = in.data<T>();
-    T* dst = y.data<T>();
-    for_each_row(r, [&](std::int64_t s) { softmax_row(src + s, dst + s, r.n, r.inner); });
-  });
-  return y;
+  return dispatch(
+      op, x,
+      [&] {
+        dispatch_floating(x.dtype(), [&](auto tag) {
+          using T = decltype(tag);
+          const T* src = in.data<T>();
+          T* dst = y.data<T>();
+          for_each_row(r, [&](std::int64_t s) { softmax_row(src + s, dst + s, r.n, r.inner); });
+        });
+        return y;
+      },
+      [&] {
+        cuda::softmax_forward(x.dtype(), r.outer, r.n, r.inner, in.data_ptr(), y.data_ptr());
+        return y;
+      });
 }
 
 Tensor softmax_backward(const Tensor& y, const Tensor& dy, std::int64_t dim) {
@@ -68,18 +71,24 @@ Tensor softmax_backward(const Tensor& y, const Tensor& dy, std::int64_t dim) {
            y.shape());
   const Tensor out = y.contiguous(), grad = dy.contiguous();
   Tensor dx = empty(y.shape(), {y.dtype(), y.device()});
-  if (y.is_cuda()) {
-    HS_CUDA_CALL(op, cuda::softmax_backward(y.dtype(), r.outer, r.n, r.inner, out.data_ptr(),
-                                            grad.data_ptr(), dx.data_ptr()));
-    return dx;
-  }
-  dispatch_floating(y.dtype(), [&](auto tag) {
-    using T = decltype(tag);
-    const T *py = out.data<T>(), *pdy = grad.data<T>();
-    T* pdx = dx.data<T>();
-    for_each_row(r, [&](std::int64_t s) { softmax_backward_row(py + s, pdy + s, pdx + s, r.n, r.inner); });
-  });
-  return dx;
+  return dispatch(
+      op, y,
+      [&] {
+        dispatch_floating(y.dtype(), [&](auto tag) {
+          using T = decltype(tag);
+          const T *py = out.data<T>(), *pdy = grad.data<T>();
+          T* pdx = dx.data<T>();
+          for_each_row(r, [&](std::int64_t s) {
+            softmax_backward_row(py + s, pdy + s, pdx + s, r.n, r.inner);
+          });
+        });
+        return dx;
+      },
+      [&] {
+        cuda::softmax_backward(y.dtype(), r.outer, r.n, r.inner, out.data_ptr(), grad.data_ptr(),
+                               dx.data_ptr());
+        return dx;
+      });
 }
 
 }  // namespace hs::ops

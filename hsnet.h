@@ -1,0 +1,36 @@
+#pragma once
+// hsnet.h: the public API in one include, for programs that use hsnet as a library (the
+// examples, README's tour). Tensors (core), differentiable functions and gradient checks
+// (autograd), modules, blocks, optimizers and checkpoints (nn), the model registry (models),
+// datasets and the loader (data). A program calls hs::register_backends() once at the top
+// of main(), before it makes a tensor.
+#include "autograd/conv2d.h"
+#include "autograd/functions.h"
+#include "autograd/grad_mode.h"
+#include "autograd/gradcheck.h"
+#include "autograd/nn_functions.h"
+#include "autograd/softmax.h"
+#include "autograd/variable.h"
+#include "core/error.h"
+#include "core/generator.h"
+#include "core/tensor.h"
+#include "core/threads.h"
+#include "data/datasets.h"
+#include "data/loader.h"
+#include "models/registry.h"
+#include "nn/adamw.h"
+#include "nn/batch_norm.h"
+#include "nn/checkpoint.h"
+#include "nn/conv2d.h"
+#include "nn/hs_block.h"
+#include "nn/init.h"
+#include "nn/layers.h"
+#include "nn/linear.h"
+#include "nn/lr_schedule.h"
+#include "nn/module.h"
+#include "nn/res2net_block.h"
+#include "nn/sequential.h"
+#include "nn/sgd.h"
+#include "nn/sk_block.h"
+#include "nn/summary.h"
+#include "ops/backends.h"
