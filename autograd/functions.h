@@ -40,8 +40,7 @@ Variable tanh(const Variable& x);
 
 // Over all dims (dims empty) or the given dims.
 Variable sum(const Variable& x, const std::vector<std::int64_t>& dims = {}, bool keepdim = false);
-Variable mean(const Variable& x, const std::vector<std::int64_t>& dims = {},
-              bool keepdim = false);
+Variable mean(const Variable& x, const std::vector<std::int64_t>& dims = {}, bool keepdim = false);
 
 Variable view(const Variable& x, const Shape& shape);
 Variable reshape(const Variable& x, const Shape& shape);

@@ -20,7 +20,7 @@ struct GradcheckOptions {
 };
 
 struct GradcheckInputReport {
-  std::size_t index = 0;     // position of the input in the list passed to gradcheck
+  std::size_t index = 0;  // position of the input in the list passed to gradcheck
   Shape shape;
   double max_abs_error = 0;  // max |analytic - numeric| over the input's elements
   double max_rel_error = 0;  // max |analytic - numeric| / max(|numeric|, |analytic|, 1e-12)

@@ -41,8 +41,8 @@ enum class BatchNormEpilogue { none, relu, add_relu };
 
 class BatchNormBackward : public Node {
  public:
-  BatchNormBackward(BatchNormEpilogue epilogue, Tensor x, Tensor gamma, Tensor y,
-                    Tensor save_mean, Tensor save_invstd, bool training)
+  BatchNormBackward(BatchNormEpilogue epilogue, Tensor x, Tensor gamma, Tensor y, Tensor save_mean,
+                    Tensor save_invstd, bool training)
       : epilogue_(epilogue),
         training_(training),
         x_(std::move(x)),
@@ -61,8 +61,7 @@ class BatchNormBackward : public Node {
     }
     ops::BatchNormGrads g =
         epilogue_ == BatchNormEpilogue::relu
-            ? ops::batch_norm_relu_backward(dy, y_, x_, gamma_, save_mean_, save_invstd_,
-                                            training_)
+            ? ops::batch_norm_relu_backward(dy, y_, x_, gamma_, save_mean_, save_invstd_, training_)
             : ops::batch_norm_backward(dy, x_, gamma_, save_mean_, save_invstd_, training_);
     if (input_needs_grad(*this, 0)) out[0] = std::move(g.dx);
     if (input_needs_grad(*this, 1)) out[1] = std::move(g.dgamma);

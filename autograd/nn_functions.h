@@ -1,8 +1,8 @@
 #pragma once
 // Differentiable neural-network operators on Variables: batch norm (plain, fused with
-// ReLU, or with a residual add and ReLU), max / average / global average pooling, linear and cross-entropy. Each forward
-// calls ops:: and, when grad mode is on and an input requires grad, records a node whose
-// backward calls ops:: too. (flatten lives in autograd/functions.h.)
+// ReLU, or with a residual add and ReLU), max / average / global average pooling, linear and
+// cross-entropy. Each forward calls ops:: and, when grad mode is on and an input requires grad,
+// records a node whose backward calls ops:: too. (flatten lives in autograd/functions.h.)
 #include <cstdint>
 #include <optional>
 

@@ -24,10 +24,10 @@
 #include "core/generator.h"
 #include "core/tensor.h"
 #include "core/threads.h"
+#include "kernels/im2col_index.h"
 #include "ops/backends.h"
 #include "ops/batch_norm.h"
 #include "ops/conv2d.h"
-#include "kernels/im2col_index.h"
 
 namespace {
 
@@ -144,8 +144,7 @@ struct BnLayer {
 };
 
 void bench_batch_norm(int64_t batch, int repeats) {
-  const BnLayer layers[] = {{16, 32}, {32, 32}, {64, 32}, {64, 16}, {128, 16},
-                            {128, 8}, {256, 8}};
+  const BnLayer layers[] = {{16, 32}, {32, 32}, {64, 32}, {64, 16}, {128, 16}, {128, 8}, {256, 8}};
   std::printf("\nbatch_norm f32 (training), GB/s of the tensors read and written\n");
   std::printf("%-16s %7s %7s %7s %7s %7s\n", "shape", "fwd", "fwd+relu", "bwd", "bwd+relu",
               "memcpy");
@@ -164,7 +163,9 @@ void bench_batch_norm(int64_t batch, int repeats) {
     const std::vector<double> t = interleaved_medians(
         {[&] { hs::ops::batch_norm_forward(x, gamma, beta, rm, rv, true); },
          [&] { hs::ops::batch_norm_relu_forward(x, gamma, beta, rm, rv, true); },
-         [&] { hs::ops::batch_norm_backward(dy, x, gamma, plain.save_mean, plain.save_invstd, true); },
+         [&] {
+           hs::ops::batch_norm_backward(dy, x, gamma, plain.save_mean, plain.save_invstd, true);
+         },
          [&] {
            hs::ops::batch_norm_relu_backward(dy, fused.y, x, gamma, fused.save_mean,
                                              fused.save_invstd, true);
@@ -215,7 +216,9 @@ void bench_conv(int64_t batch, int repeats) {
                   static_cast<long long>(l.out_c), static_cast<long long>(l.stride));
     std::snprintf(gemm, sizeof gemm, "%lldx%lldx%lld%s", static_cast<long long>(plan.gemm_m),
                   static_cast<long long>(plan.gemm_n), static_cast<long long>(plan.gemm_k),
-                  plan.direct_f32 ? " D" : plan.chunks_in_parallel ? "" : " S");
+                  plan.direct_f32           ? " D"
+                  : plan.chunks_in_parallel ? ""
+                                            : " S");
     const double gf = flops * 1e-9;
     std::printf("%-22s %-24s %-14s %7.1f %7.1f %7.1f %7.1f %6.2f %6.2f %6.2f\n", l.name.c_str(),
                 shape, gemm, gf / fwd, gf / bwd_in, gf / bwd_w, gf / sgemm, sgemm / fwd,
@@ -238,8 +241,7 @@ int main(int argc, char** argv) {
   const std::string algorithm = parse_text(argc, argv, "--conv-algorithm", "auto");
   hs::set_num_threads(threads);
   if (algorithm == "gemm") hs::ops::set_conv2d_cpu_algorithm(hs::ops::Conv2dCpuAlgorithm::gemm);
-  if (algorithm == "direct")
-    hs::ops::set_conv2d_cpu_algorithm(hs::ops::Conv2dCpuAlgorithm::direct);
+  if (algorithm == "direct") hs::ops::set_conv2d_cpu_algorithm(hs::ops::Conv2dCpuAlgorithm::direct);
   if (only != "bn") bench_conv(batch, repeats);
   if (only != "conv") bench_batch_norm(batch, repeats);
   return 0;

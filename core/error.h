@@ -14,7 +14,8 @@ class Error : public std::runtime_error {
 };
 
 namespace detail {
-template <class... Parts> std::string concat(const Parts&... parts) {
+template <class... Parts>
+std::string concat(const Parts&... parts) {
   std::ostringstream os;
   (os << ... << parts);
   return os.str();
@@ -23,10 +24,10 @@ template <class... Parts> std::string concat(const Parts&... parts) {
 
 }  // namespace hs
 
-#define HS_CHECK(cond, ...)                                     \
-  do {                                                          \
-    if (!(cond)) [[unlikely]]                                   \
-      throw ::hs::Error(::hs::detail::concat(__VA_ARGS__));     \
+#define HS_CHECK(cond, ...)                                 \
+  do {                                                      \
+    if (!(cond)) [[unlikely]]                               \
+      throw ::hs::Error(::hs::detail::concat(__VA_ARGS__)); \
   } while (0)
 
 #define HS_FAIL(...) throw ::hs::Error(::hs::detail::concat(__VA_ARGS__))

@@ -47,7 +47,8 @@ class Shape {
   }
 
  private:
-  template <class It> void assign(It first, It last) {
+  template <class It>
+  void assign(It first, It last) {
     HS_CHECK(last - first <= kMaxDims, "shape: at most ", kMaxDims, " dims are supported, got ",
              last - first);
     n_ = static_cast<int>(last - first);

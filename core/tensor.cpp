@@ -20,7 +20,9 @@ Tensor::Tensor(std::shared_ptr<Storage> storage, Shape sizes, Shape strides, std
 
 Device Tensor::device() const { return storage_ ? storage_->device() : Device::cpu(); }
 
-std::int64_t Tensor::size(std::int64_t dim) const { return sizes_[wrap_dim(dim, this->dim(), "size")]; }
+std::int64_t Tensor::size(std::int64_t dim) const {
+  return sizes_[wrap_dim(dim, this->dim(), "size")];
+}
 
 std::int64_t Tensor::stride(std::int64_t dim) const {
   return strides_[wrap_dim(dim, this->dim(), "stride")];
@@ -129,8 +131,8 @@ bool view_strides(const Shape& sizes, const Shape& strides, const Shape& new_siz
 Tensor Tensor::view(const Shape& shape) const {
   const Shape new_sizes = infer_shape(shape, numel(), "view", sizes_);
   Shape new_strides;
-  HS_CHECK(view_strides(sizes_, strides_, new_sizes, new_strides), "view: tensor of shape ",
-           sizes_, " with strides ", strides_, " cannot be viewed as ", new_sizes,
+  HS_CHECK(view_strides(sizes_, strides_, new_sizes, new_strides), "view: tensor of shape ", sizes_,
+           " with strides ", strides_, " cannot be viewed as ", new_sizes,
            " without a copy; use reshape()");
   return Tensor(storage_, new_sizes, new_strides, offset_, dtype_);
 }
@@ -145,9 +147,9 @@ Tensor Tensor::reshape(const Shape& shape) const {
 
 Tensor Tensor::narrow(std::int64_t dim, std::int64_t start, std::int64_t length) const {
   const int d = wrap_dim(dim, this->dim(), "narrow");
-  HS_CHECK(start >= 0 && length >= 0 && start + length <= sizes_[d], "narrow: range [", start,
-           ", ", start + length, ") is out of bounds for dim ", dim, " of size ", sizes_[d],
-           " (shape ", sizes_, ")");
+  HS_CHECK(start >= 0 && length >= 0 && start + length <= sizes_[d], "narrow: range [", start, ", ",
+           start + length, ") is out of bounds for dim ", dim, " of size ", sizes_[d], " (shape ",
+           sizes_, ")");
   Shape sizes = sizes_;
   sizes[d] = length;
   return Tensor(storage_, sizes, strides_, offset_ + start * strides_[d], dtype_);
@@ -247,8 +249,8 @@ Tensor Tensor::expand(const Shape& shape) const {
       sizes[i] = sizes_[src];
       strides[i] = strides_[src];
     } else {
-      HS_CHECK(sizes_[src] == 1, "expand: cannot expand ", sizes_, " to ", shape,
-               " (dim ", i, " has size ", sizes_[src], ", not 1)");
+      HS_CHECK(sizes_[src] == 1, "expand: cannot expand ", sizes_, " to ", shape, " (dim ", i,
+               " has size ", sizes_[src], ", not 1)");
     }
   }
   return Tensor(storage_, sizes, strides, offset_, dtype_);
@@ -333,7 +335,8 @@ Tensor& Tensor::fill_(double value) {
   return *this;
 }
 
-template <class T> std::vector<T> Tensor::to_vector() const {
+template <class T>
+std::vector<T> Tensor::to_vector() const {
   const Tensor host = to(Device::cpu()).to(dtype_of<T>()).contiguous();
   const T* p = host.data<T>();
   return std::vector<T>(p, p + numel());

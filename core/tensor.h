@@ -46,15 +46,19 @@ class Tensor {
   // Address of the first element (storage base + offset).
   void* data_ptr() const;
   // Typed address of the first element; an hs::Error when T does not match dtype().
-  template <class T> T* data() const {
-    HS_CHECK(dtype_of<T>() == dtype_, "data<", dtype_name(dtype_of<T>()),
-             ">: tensor holds ", dtype_name(dtype_));
+  template <class T>
+  T* data() const {
+    HS_CHECK(dtype_of<T>() == dtype_, "data<", dtype_name(dtype_of<T>()), ">: tensor holds ",
+             dtype_name(dtype_));
     return static_cast<T*>(data_ptr());
   }
   // The single value of a one-element tensor, converted to double (copied from the device
   // when needed).
   double item() const;
-  template <class T> T item() const { return static_cast<T>(item()); }
+  template <class T>
+  T item() const {
+    return static_cast<T>(item());
+  }
 
   // ---- views: share storage ----
   // Same elements in a new shape; one extent may be -1. Needs strides compatible with the
@@ -87,7 +91,8 @@ class Tensor {
   Tensor& zero_() { return fill_(0.0); }
 
   // Values as a flat vector in logical (row-major) order, converted to T.
-  template <class T> std::vector<T> to_vector() const;
+  template <class T>
+  std::vector<T> to_vector() const;
 
   // True when both tensors view the same Storage.
   bool shares_storage_with(const Tensor& other) const { return storage_ == other.storage_; }
@@ -130,7 +135,8 @@ Tensor randn(const Shape& shape, Generator& gen, TensorOptions opts = {}, double
 // A tensor holding `values` (copied) with the given shape (default: 1-D).
 template <class T>
 Tensor from_vector(const std::vector<T>& values, const Shape& shape, Device device = Device::cpu());
-template <class T> Tensor from_vector(const std::vector<T>& values) {
+template <class T>
+Tensor from_vector(const std::vector<T>& values) {
   return from_vector(values, Shape{static_cast<std::int64_t>(values.size())});
 }
 Tensor scalar_tensor(double value, TensorOptions opts = {});

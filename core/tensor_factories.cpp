@@ -28,7 +28,8 @@ namespace {
 
 // Fills a fresh CPU tensor of `shape` with gen_value() in row-major order, then moves it to
 // the requested dtype and device.
-template <class F> Tensor generate(const Shape& shape, TensorOptions opts, F&& gen_value) {
+template <class F>
+Tensor generate(const Shape& shape, TensorOptions opts, F&& gen_value) {
   Tensor host = empty(shape, {DType::f64, Device::cpu()});
   double* p = host.data<double>();
   for (std::int64_t i = 0; i < host.numel(); ++i) p[i] = gen_value(i);
@@ -61,8 +62,8 @@ Tensor randn(const Shape& shape, Generator& gen, TensorOptions opts, double mean
 
 template <class T>
 Tensor from_vector(const std::vector<T>& values, const Shape& shape, Device device) {
-  HS_CHECK(static_cast<std::int64_t>(values.size()) == shape.numel(), "from_vector: ",
-           values.size(), " values do not fill shape ", shape, " (", shape.numel(),
+  HS_CHECK(static_cast<std::int64_t>(values.size()) == shape.numel(),
+           "from_vector: ", values.size(), " values do not fill shape ", shape, " (", shape.numel(),
            " elements)");
   Tensor host = empty(shape, {dtype_of<T>(), Device::cpu()});
   std::copy(values.begin(), values.end(), host.data<T>());

@@ -10,8 +10,8 @@ namespace {
 constexpr std::int64_t kSummariseAbove = 1000;  // elements
 constexpr std::int64_t kEdgeItems = 3;
 
-void print_values(std::ostream& os, const Tensor& t, int dim, std::int64_t offset,
-                  bool summarise, int indent) {
+void print_values(std::ostream& os, const Tensor& t, int dim, std::int64_t offset, bool summarise,
+                  int indent) {
   const std::int64_t n = t.size(dim);
   os << '[';
   for (std::int64_t i = 0; i < n; ++i) {

@@ -2,7 +2,6 @@
 
 #include <cblas.h>
 #include <omp.h>
-
 #include <unistd.h>
 
 #include <algorithm>
@@ -56,8 +55,7 @@ int other_runnable_threads() {
 }  // namespace
 
 void choose_openmp_wait(char** argv) {
-  if (std::getenv("OMP_WAIT_POLICY") != nullptr || std::getenv("GOMP_SPINCOUNT") != nullptr)
-    return;
+  if (std::getenv("OMP_WAIT_POLICY") != nullptr || std::getenv("GOMP_SPINCOUNT") != nullptr) return;
   // Our threads default to one per core, so only an otherwise idle machine lets them spin.
   const int others = other_runnable_threads();
   setenv("OMP_WAIT_POLICY", "passive", 1);

@@ -5,8 +5,8 @@
 
 #include "core/backend.h"
 #include "cuda/allocator.h"
-#include "cuda/check.h"
 #include "cuda/backend.h"
+#include "cuda/check.h"
 #include "cuda/launch.h"
 #include "cuda/stream.h"
 

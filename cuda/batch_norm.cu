@@ -6,8 +6,8 @@
 #include <algorithm>
 #include <cstdint>
 
-#include "cuda/check.h"
 #include "cuda/batch_norm.h"
+#include "cuda/check.h"
 #include "cuda/launch.h"
 #include "cuda/scratch.h"
 #include "cuda/stream.h"

@@ -4,8 +4,8 @@
 #include <cstdint>
 
 #include "cuda/check.h"
-#include "cuda/loss.h"
 #include "cuda/launch.h"
+#include "cuda/loss.h"
 #include "cuda/scratch.h"
 #include "cuda/stream.h"
 #include "kernels/loss_math.h"

@@ -7,8 +7,8 @@
 #include <limits>
 
 #include "cuda/check.h"
-#include "cuda/pooling.h"
 #include "cuda/launch.h"
+#include "cuda/pooling.h"
 #include "cuda/scratch.h"
 #include "cuda/stream.h"
 

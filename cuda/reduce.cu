@@ -7,8 +7,8 @@
 #include <type_traits>
 
 #include "cuda/check.h"
-#include "cuda/reduce.h"
 #include "cuda/launch.h"
+#include "cuda/reduce.h"
 #include "cuda/stream.h"
 
 namespace hs::cuda {

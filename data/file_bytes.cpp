@@ -64,8 +64,8 @@ std::vector<std::uint8_t> gunzip(const std::vector<std::uint8_t>& compressed,
 
   std::size_t consumed = 0, produced = 0;
   for (;;) {
-    HS_CHECK(produced <= max_bytes, context, ": ", path, ": decompressed data is larger than the limit of ",
-             max_bytes, " bytes");
+    HS_CHECK(produced <= max_bytes, context, ": ", path,
+             ": decompressed data is larger than the limit of ", max_bytes, " bytes");
     if (produced == out.size()) out.resize(std::min(out.size() * 2, max_bytes + 1));
     stream.next_in = const_cast<Bytef*>(compressed.data() + consumed);
     stream.avail_in = static_cast<uInt>(std::min<std::size_t>(tail - consumed, UINT_MAX));

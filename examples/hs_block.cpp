@@ -13,8 +13,8 @@
 #include "autograd/gradcheck.h"
 #include "core/error.h"
 #include "core/tensor.h"
-#include "ops/backends.h"
 #include "nn/init.h"
+#include "ops/backends.h"
 
 int main(int argc, char** argv) {
   hs::register_backends();

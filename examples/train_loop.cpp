@@ -14,7 +14,6 @@
 #include "autograd/nn_functions.h"
 #include "core/error.h"
 #include "core/threads.h"
-#include "ops/backends.h"
 #include "data/datasets.h"
 #include "data/loader.h"
 #include "models/registry.h"
@@ -22,6 +21,7 @@
 #include "nn/init.h"
 #include "nn/lr_schedule.h"
 #include "nn/sgd.h"
+#include "ops/backends.h"
 #include "ops/loss.h"
 
 using namespace hs;

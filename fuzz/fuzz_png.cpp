@@ -7,7 +7,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   hs::fuzz::expect_only_hs_errors([&] {
     const hs::data::Image image = hs::data::decode_png(data, size, "fuzz input");
     if (image.channels != 1 && image.channels != 3)
-      hs::fuzz::report_finding("decode_png returned " + std::to_string(image.channels) + " channels");
+      hs::fuzz::report_finding("decode_png returned " + std::to_string(image.channels) +
+                               " channels");
     if (image.pixels.size() !=
         static_cast<std::size_t>(image.channels * image.height * image.width))
       hs::fuzz::report_finding("decode_png returned a pixel buffer of the wrong size");

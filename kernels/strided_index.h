@@ -9,7 +9,8 @@
 
 namespace hs::ops {
 
-template <int N> struct StridedIndexer {
+template <int N>
+struct StridedIndexer {
   int ndim = 0;
   std::int64_t sizes[kMaxDims] = {};
   std::int64_t strides[N][kMaxDims] = {};

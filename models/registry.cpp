@@ -18,11 +18,11 @@ struct Entry {
   std::function<std::shared_ptr<ResNet>(const ModelOptions&)> build;
 };
 
-const std::vector<std::string> kHsCifarOptions = {"s",       "w0",      "ratio",      "carry_leading",
-                                                  "split",   "classes", "in_channels"};
-const std::vector<std::string> kHsImagenetOptions = {"s",          "ratio",      "carry_leading",
-                                                     "split",      "downsample_block",
-                                                     "base_width", "classes",    "in_channels"};
+const std::vector<std::string> kHsCifarOptions = {"s",     "w0",      "ratio",      "carry_leading",
+                                                  "split", "classes", "in_channels"};
+const std::vector<std::string> kHsImagenetOptions = {
+    "s",          "ratio",   "carry_leading", "split", "downsample_block",
+    "base_width", "classes", "in_channels"};
 const std::vector<std::string> kPlainOptions = {"classes", "in_channels"};
 const std::vector<std::string> kSplitCifarOptions = {"s", "w0", "classes", "in_channels"};
 
@@ -31,22 +31,30 @@ const std::map<std::string, Entry>& registry() {
     std::map<std::string, Entry> m;
     for (int depth : {29, 56, 110, 164})
       m["hs_resnet" + std::to_string(depth) + "_cifar"] = {
-          kHsCifarOptions, ModelOptions{}, [depth](const ModelOptions& o) { return hs_resnet_cifar(depth, o); }};
+          kHsCifarOptions, ModelOptions{},
+          [depth](const ModelOptions& o) { return hs_resnet_cifar(depth, o); }};
     ModelOptions imagenet;
     imagenet.classes = 1000;
     imagenet.s = 8;
     for (int depth : {50, 101, 152})
       m["hs_resnet" + std::to_string(depth)] = {
-          kHsImagenetOptions, imagenet, [depth](const ModelOptions& o) { return hs_resnet_imagenet(depth, o); }};
+          kHsImagenetOptions, imagenet,
+          [depth](const ModelOptions& o) { return hs_resnet_imagenet(depth, o); }};
     for (int depth : {20, 32, 44, 56, 110})
       m["resnet" + std::to_string(depth) + "_cifar"] = {
-          kPlainOptions, ModelOptions{}, [depth](const ModelOptions& o) { return resnet_cifar(depth, o); }};
+          kPlainOptions, ModelOptions{},
+          [depth](const ModelOptions& o) { return resnet_cifar(depth, o); }};
     m["resnet50"] = {kPlainOptions, imagenet, [](const ModelOptions& o) { return resnet50(o); }};
     for (int depth : {29, 56, 110, 164})
       m["res2net" + std::to_string(depth) + "_cifar"] = {
-          kSplitCifarOptions, ModelOptions{}, [depth](const ModelOptions& o) { return res2net_cifar(depth, o); }};
+          kSplitCifarOptions, ModelOptions{},
+          [depth](const ModelOptions& o) { return res2net_cifar(depth, o); }};
     // The released Res2Net ImageNet models: depth, width per split, scale, cardinality.
-    struct Res2NetPreset { const char* name; int depth; std::int64_t width, scale, cardinality; };
+    struct Res2NetPreset {
+      const char* name;
+      int depth;
+      std::int64_t width, scale, cardinality;
+    };
     for (const Res2NetPreset& p : {Res2NetPreset{"res2net50_26w_4s", 50, 26, 4, 1},
                                    Res2NetPreset{"res2net50_26w_6s", 50, 26, 6, 1},
                                    Res2NetPreset{"res2net50_26w_8s", 50, 26, 8, 1},
@@ -59,8 +67,10 @@ const std::map<std::string, Entry>& registry() {
                    }};
     for (int depth : {29, 56, 110, 164})
       m["skresnet" + std::to_string(depth) + "_cifar"] = {
-          kSplitCifarOptions, ModelOptions{}, [depth](const ModelOptions& o) { return skresnet_cifar(depth, o); }};
-    m["skresnext50_32x4d"] = {kPlainOptions, imagenet, [](const ModelOptions& o) { return skresnext50_32x4d(o); }};
+          kSplitCifarOptions, ModelOptions{},
+          [depth](const ModelOptions& o) { return skresnet_cifar(depth, o); }};
+    m["skresnext50_32x4d"] = {kPlainOptions, imagenet,
+                              [](const ModelOptions& o) { return skresnext50_32x4d(o); }};
     m["res2next29_6c24w4s"] = {kPlainOptions, ModelOptions{},
                                [](const ModelOptions& o) { return res2next29_cifar(6, 24, 4, o); }};
     return m;
@@ -76,8 +86,8 @@ std::string joined(const std::vector<std::string>& items) {
 
 const Entry& find_entry(const std::string& name) {
   auto it = registry().find(name);
-  HS_CHECK(it != registry().end(), "model: unknown model '", name, "' (valid: ",
-           joined(model_names()), ")");
+  HS_CHECK(it != registry().end(), "model: unknown model '", name,
+           "' (valid: ", joined(model_names()), ")");
   return it->second;
 }
 
@@ -112,17 +122,24 @@ std::shared_ptr<ResNet> create_model(const std::string& name, const nlohmann::js
   ModelOptions o = entry.defaults;
   for (const auto& [key, v] : options.items()) {
     HS_CHECK(std::find(entry.options.begin(), entry.options.end(), key) != entry.options.end(),
-             "model: unknown option '", key, "' for ", name, " (valid: ", joined(entry.options), ")");
-    if (key == "s") o.s = get_int(v, key, 2);
-    else if (key == "w0") o.w0 = get_int(v, key, 1);
-    else if (key == "classes") o.classes = get_int(v, key, 1);
-    else if (key == "in_channels") o.in_channels = get_int(v, key, 1);
-    else if (key == "base_width") o.base_width = get_int(v, key, 1);
+             "model: unknown option '", key, "' for ", name, " (valid: ", joined(entry.options),
+             ")");
+    if (key == "s")
+      o.s = get_int(v, key, 2);
+    else if (key == "w0")
+      o.w0 = get_int(v, key, 1);
+    else if (key == "classes")
+      o.classes = get_int(v, key, 1);
+    else if (key == "in_channels")
+      o.in_channels = get_int(v, key, 1);
+    else if (key == "base_width")
+      o.base_width = get_int(v, key, 1);
     else if (key == "ratio") {
       HS_CHECK(v.is_number(), "model: option 'ratio' must be a number, got ", v.dump());
       o.ratio = v.get<double>();
     } else if (key == "carry_leading") {
-      HS_CHECK(v.is_boolean(), "model: option 'carry_leading' must be true or false, got ", v.dump());
+      HS_CHECK(v.is_boolean(), "model: option 'carry_leading' must be true or false, got ",
+               v.dump());
       o.carry_leading = v.get<bool>();
     } else if (key == "split") {
       HS_CHECK(v.is_array() && v.size() >= 2,

@@ -3,10 +3,9 @@
 // create_model("hs_resnet29_cifar", {{"s", 6}, {"ratio", 0.25}}). Unknown names or
 // options, and values of the wrong type or range, are hs::Errors listing the valid ones.
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "models/resnet.h"
 

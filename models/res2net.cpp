@@ -47,12 +47,9 @@ namespace {
 // Stages of Res2Net bottlenecks with planes first_planes·2^k, stride 1 then 2; width_of(k)
 // gives stage k's split width.
 template <class WidthOf>
-std::vector<std::shared_ptr<nn::Sequential>> res2net_stages(const std::vector<int>& blocks,
-                                                            std::int64_t& in,
-                                                            std::int64_t first_planes,
-                                                            std::int64_t scale,
-                                                            std::int64_t cardinality,
-                                                            WidthOf&& width_of) {
+std::vector<std::shared_ptr<nn::Sequential>> res2net_stages(
+    const std::vector<int>& blocks, std::int64_t& in, std::int64_t first_planes, std::int64_t scale,
+    std::int64_t cardinality, WidthOf&& width_of) {
   HS_CHECK(scale >= 2, "res2net: scale (split number s) must be >= 2, got ", scale);
   std::vector<std::shared_ptr<nn::Sequential>> stages;
   for (std::size_t k = 0; k < blocks.size(); ++k) {
@@ -63,12 +60,13 @@ std::vector<std::shared_ptr<nn::Sequential>> res2net_stages(const std::vector<in
     b.cardinality = cardinality;
     HS_CHECK(b.width >= 1, "res2net: stage ", k + 1, " has a split width of ", b.width,
              " (must be >= 1)");
-    stages.push_back(stage(blocks[k], in, k == 0 ? 1 : 2, [&](std::int64_t cin, std::int64_t stride) {
-      b.in = cin;
-      b.stride = stride;
-      return std::pair{std::shared_ptr<nn::Module>(std::make_shared<Res2NetBottleneck>(b)),
-                       b.planes * 4};
-    }));
+    stages.push_back(
+        stage(blocks[k], in, k == 0 ? 1 : 2, [&](std::int64_t cin, std::int64_t stride) {
+          b.in = cin;
+          b.stride = stride;
+          return std::pair{std::shared_ptr<nn::Module>(std::make_shared<Res2NetBottleneck>(b)),
+                           b.planes * 4};
+        }));
   }
   return stages;
 }
@@ -78,12 +76,11 @@ std::vector<std::shared_ptr<nn::Sequential>> res2net_stages(const std::vector<in
 std::shared_ptr<ResNet> res2net_imagenet(int depth, std::int64_t base_width, std::int64_t scale,
                                          std::int64_t cardinality, const ModelOptions& o) {
   std::int64_t in = 64;
-  auto stages = res2net_stages(imagenet_blocks(depth, "res2net"), in, 64, scale, cardinality,
-                               [&](std::size_t k) {
-                                 return res2net_width(64 << k, base_width, cardinality);
-                               });
-  return std::make_shared<ResNet>(StemOptions{o.in_channels, 64, 7, 2, true}, std::move(stages),
-                                  in, o.classes);
+  auto stages = res2net_stages(
+      imagenet_blocks(depth, "res2net"), in, 64, scale, cardinality,
+      [&](std::size_t k) { return res2net_width(64 << k, base_width, cardinality); });
+  return std::make_shared<ResNet>(StemOptions{o.in_channels, 64, 7, 2, true}, std::move(stages), in,
+                                  o.classes);
 }
 
 std::shared_ptr<ResNet> res2net_cifar(int depth, const ModelOptions& o) {

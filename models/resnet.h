@@ -43,9 +43,9 @@ class ResNet : public nn::Module {
 struct ModelOptions {
   std::int64_t classes = 10;
   std::int64_t in_channels = 3;
-  std::int64_t s = 4;        // HS: split number (CIFAR default 4, ImageNet default 8)
-  std::int64_t w0 = 8;       // HS CIFAR: group width of stage 1 (doubles per stage)
-  double ratio = 0.5;        // HS: carry ratio r
+  std::int64_t s = 4;   // HS: split number (CIFAR default 4, ImageNet default 8)
+  std::int64_t w0 = 8;  // HS CIFAR: group width of stage 1 (doubles per stage)
+  double ratio = 0.5;   // HS: carry ratio r
   bool carry_leading = false;
   bool plain_downsample = false;  // HS ImageNet: strided blocks use a plain conv3x3
   std::int64_t base_width = 64;   // ImageNet bottleneck width per 64 planes

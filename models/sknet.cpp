@@ -38,11 +38,13 @@ std::vector<std::shared_ptr<nn::Sequential>> sk_stages(const std::vector<int>& b
   for (std::size_t k = 0; k < blocks.size(); ++k) {
     SKBottleneckOptions b = block_of(k);
     b.planes = first_planes << k;
-    stages.push_back(stage(blocks[k], in, k == 0 ? 1 : 2, [&](std::int64_t cin, std::int64_t stride) {
-      b.in = cin;
-      b.stride = stride;
-      return std::pair{std::shared_ptr<nn::Module>(std::make_shared<SKBottleneck>(b)), b.planes * 4};
-    }));
+    stages.push_back(
+        stage(blocks[k], in, k == 0 ? 1 : 2, [&](std::int64_t cin, std::int64_t stride) {
+          b.in = cin;
+          b.stride = stride;
+          return std::pair{std::shared_ptr<nn::Module>(std::make_shared<SKBottleneck>(b)),
+                           b.planes * 4};
+        }));
   }
   return stages;
 }
@@ -58,14 +60,15 @@ std::shared_ptr<ResNet> skresnext50_32x4d(const ModelOptions& o) {
     b.attention = nn::make_divisible(b.width / 16.0, 32);
     return b;
   });
-  return std::make_shared<ResNet>(StemOptions{o.in_channels, 64, 7, 2, true}, std::move(stages),
-                                  in, o.classes);
+  return std::make_shared<ResNet>(StemOptions{o.in_channels, 64, 7, 2, true}, std::move(stages), in,
+                                  o.classes);
 }
 
 std::shared_ptr<ResNet> skresnet_cifar(int depth, const ModelOptions& o) {
   HS_CHECK(depth >= 11 && (depth - 2) % 9 == 0,
            "skresnet_cifar: depth must be 9n+2 (29, 56, 110, 164), got ", depth);
-  HS_CHECK(o.s >= 1 && o.w0 >= 1, "skresnet_cifar: s and w0 must be >= 1, got ", o.s, " and ", o.w0);
+  HS_CHECK(o.s >= 1 && o.w0 >= 1, "skresnet_cifar: s and w0 must be >= 1, got ", o.s, " and ",
+           o.w0);
   const int n = (depth - 2) / 9;
   std::int64_t in = 16;
   auto stages = sk_stages({n, n, n}, in, 16, [&](std::size_t k) {

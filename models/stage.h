@@ -28,9 +28,12 @@ std::shared_ptr<nn::Sequential> stage(int blocks, std::int64_t& in, std::int64_t
 // Blocks per stage of the ImageNet ResNet depths; `family` names the model in the error.
 inline std::vector<int> imagenet_blocks(int depth, const char* family) {
   switch (depth) {
-    case 50: return {3, 4, 6, 3};
-    case 101: return {3, 4, 23, 3};
-    case 152: return {3, 8, 36, 3};
+    case 50:
+      return {3, 4, 6, 3};
+    case 101:
+      return {3, 4, 23, 3};
+    case 152:
+      return {3, 8, 36, 3};
   }
   HS_FAIL(family, ": depth must be 50, 101 or 152, got ", depth);
 }

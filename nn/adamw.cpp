@@ -33,13 +33,13 @@ void AdamW::update(const ParamGroup& group, const Tensor& param, const Tensor& g
   const AdamWOptions& o = options_;
   const double t = static_cast<double>(state.steps);
   const ops::AdamWCoefficients<double> c{1.0 - group.lr * group.weight_decay,
-                                    o.beta1,
-                                    o.beta2,
-                                    1.0 - o.beta1,
-                                    1.0 - o.beta2,
-                                    group.lr / (1.0 - std::pow(o.beta1, t)),
-                                    std::sqrt(1.0 - std::pow(o.beta2, t)),
-                                    o.eps};
+                                         o.beta1,
+                                         o.beta2,
+                                         1.0 - o.beta1,
+                                         1.0 - o.beta2,
+                                         group.lr / (1.0 - std::pow(o.beta1, t)),
+                                         std::sqrt(1.0 - std::pow(o.beta2, t)),
+                                         o.eps};
   ops::adamw_update_(param, state.buffers[0], state.buffers[1], grad, c);
 }
 

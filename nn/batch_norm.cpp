@@ -41,8 +41,8 @@ Variable BatchNorm2d::forward(const Variable& x) {
 Variable BatchNorm2d::forward_add_relu(const Variable& x, const Variable& residual) {
   HS_CHECK(!fuse_relu_, "BatchNorm2d: forward_add_relu needs a layer built without fuse_relu");
   count_batch();
-  return recorded_call(x, batch_norm_add_relu(x, residual, weight, bias, running_mean,
-                                               running_var, is_training(), momentum_, eps_));
+  return recorded_call(x, batch_norm_add_relu(x, residual, weight, bias, running_mean, running_var,
+                                              is_training(), momentum_, eps_));
 }
 
 std::string BatchNorm2d::extra_repr() const {

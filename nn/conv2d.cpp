@@ -23,9 +23,9 @@ Conv2d::Conv2d(const Conv2dOptions& o) : opts_(o) {
 }
 
 Variable Conv2d::forward(const Variable& x) {
-  return conv2d(x, weight, bias,
-                ops::Conv2dParams::symmetric(opts_.stride, opts_.padding, opts_.dilation,
-                                             opts_.groups));
+  return conv2d(
+      x, weight, bias,
+      ops::Conv2dParams::symmetric(opts_.stride, opts_.padding, opts_.dilation, opts_.groups));
 }
 
 std::int64_t Conv2d::macs(const Shape&, const Shape& output) const {

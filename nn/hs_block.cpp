@@ -27,7 +27,8 @@ std::vector<std::int64_t> resolve_widths(const HSBlockOptions& o) {
   return std::vector<std::int64_t>(o.splits, o.width);
 }
 
-std::vector<HSGroupPlan> make_plan(const std::vector<std::int64_t>& widths, double r, bool strided) {
+std::vector<HSGroupPlan> make_plan(const std::vector<std::int64_t>& widths, double r,
+                                   bool strided) {
   std::vector<HSGroupPlan> plan(widths.size());
   std::int64_t carry = 0;
   for (std::size_t i = 0; i < widths.size(); ++i) {
@@ -77,7 +78,8 @@ std::vector<std::int64_t> split_widths(const std::vector<double>& split, std::in
   while (sum > channels) {
     std::size_t best = split.size();
     for (std::size_t i = 0; i < split.size(); ++i)
-      if (widths[i] > 1 && (best == split.size() || widths[i] - share[i] >= widths[best] - share[best]))
+      if (widths[i] > 1 &&
+          (best == split.size() || widths[i] - share[i] >= widths[best] - share[best]))
         best = i;
     --widths[best];
     --sum;

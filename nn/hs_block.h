@@ -30,11 +30,11 @@ struct HSBlockOptions {
 
 // Channel bookkeeping of one group.
 struct HSGroupPlan {
-  std::int64_t width = 0;        // w_i, channels taken from the input split
-  std::int64_t carry_in = 0;     // channels arriving from group i-1
+  std::int64_t width = 0;          // w_i, channels taken from the input split
+  std::int64_t carry_in = 0;       // channels arriving from group i-1
   std::int64_t conv_channels = 0;  // c_i = width + carry_in (0 for group 1: no conv)
-  std::int64_t carry_out = 0;    // channels passed on to group i+1
-  std::int64_t to_output = 0;    // channels this group contributes to the output
+  std::int64_t carry_out = 0;      // channels passed on to group i+1
+  std::int64_t to_output = 0;      // channels this group contributes to the output
 };
 
 // Group widths for `channels` channels in the proportions `split` (e.g. {1,1,2,4}), the rule

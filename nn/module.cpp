@@ -48,7 +48,8 @@ std::vector<std::pair<std::string, Tensor>> Module::named_buffers(bool recurse) 
   for (const auto& [name, b] : buffers_) out.emplace_back(name, *b);
   if (recurse) {
     for (const auto& [cname, child] : children_)
-      for (auto& [name, b] : child->named_buffers(true)) out.emplace_back(join_name(cname, name), b);
+      for (auto& [name, b] : child->named_buffers(true))
+        out.emplace_back(join_name(cname, name), b);
   }
   return out;
 }
@@ -96,8 +97,8 @@ void Module::load_state_dict(const StateDict& state) {
   // Check everything first so that a bad dict leaves the module untouched.
   const StateDict mine = state_dict();
   for (const auto& [key, value] : state) {
-    HS_CHECK(mine.count(key), "load_state_dict: unexpected key '", key, "' (", type_name(),
-             " has ", mine.size(), " entries)");
+    HS_CHECK(mine.count(key), "load_state_dict: unexpected key '", key, "' (", type_name(), " has ",
+             mine.size(), " entries)");
   }
   for (const auto& [key, target] : mine) {
     auto it = state.find(key);

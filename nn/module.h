@@ -79,7 +79,8 @@ class Module {
   void register_parameter(std::string name, Variable* param);
   // Registers a member as a buffer.
   void register_buffer(std::string name, Tensor* buffer);
-  template <class M> std::shared_ptr<M> register_module(std::string name, std::shared_ptr<M> m) {
+  template <class M>
+  std::shared_ptr<M> register_module(std::string name, std::shared_ptr<M> m) {
     add_child(std::move(name), m);
     return m;
   }

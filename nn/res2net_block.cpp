@@ -16,8 +16,10 @@ Res2NetHierarchy::Res2NetHierarchy(const Res2NetBlockOptions& o) : opts(o) {
   HS_CHECK(o.cardinality >= 1 && o.width % o.cardinality == 0, "Res2NetBlock: cardinality ",
            o.cardinality, " must be >= 1 and divide the width ", o.width);
   HS_CHECK(o.stride >= 1, "Res2NetBlock: stride must be >= 1, got ", o.stride);
-  HS_CHECK(o.stage || o.stride == 1, "Res2NetBlock: a strided block must be a stage block "
-           "(its last split would pass through unstrided), got stride ", o.stride);
+  HS_CHECK(o.stage || o.stride == 1,
+           "Res2NetBlock: a strided block must be a stage block "
+           "(its last split would pass through unstrided), got stride ",
+           o.stride);
   convs = std::make_shared<Sequential>();
   bns = std::make_shared<Sequential>();
   for (std::int64_t i = 0; i + 1 < o.scale; ++i) {

@@ -29,12 +29,12 @@ struct Res2NetBlockOptions {
   std::int64_t width = 26;       // channels per group (a multiple of cardinality)
   std::int64_t cardinality = 1;  // groups of each 3x3 convolution (Res2NeXt: > 1)
   std::int64_t stride = 1;
-  bool stage = false;            // the first block of a stage: no additions, last split pooled
+  bool stage = false;  // the first block of a stage: no additions, last split pooled
 };
 
 // The modules of the hierarchy, built from `o`; their owner registers them as "convs", "bns"
-// and (stage blocks only, else null) "pool". Requires scale >= 2, width >= 1, cardinality >= 1 dividing
-// width, stride >= 1, and stride 1 only for non-stage blocks (the last split passes
+// and (stage blocks only, else null) "pool". Requires scale >= 2, width >= 1, cardinality >= 1
+// dividing width, stride >= 1, and stride 1 only for non-stage blocks (the last split passes
 // through unchanged there, so it cannot be strided).
 struct Res2NetHierarchy {
   explicit Res2NetHierarchy(const Res2NetBlockOptions& o);

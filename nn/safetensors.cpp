@@ -1,7 +1,5 @@
 #include "nn/safetensors.h"
 
-#include "core/atomic_file.h"
-
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -16,6 +14,8 @@
 #include <optional>
 #include <string_view>
 #include <vector>
+
+#include "core/atomic_file.h"
 
 namespace hs::nn {
 namespace {

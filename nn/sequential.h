@@ -19,7 +19,10 @@ class Sequential : public Module {
   std::size_t size() const { return items_.size(); }
   bool empty() const { return items_.empty(); }
   Module& operator[](std::size_t i) const { return *items_.at(i); }
-  template <class M> M& at(std::size_t i) const { return dynamic_cast<M&>(*items_.at(i)); }
+  template <class M>
+  M& at(std::size_t i) const {
+    return dynamic_cast<M&>(*items_.at(i));
+  }
 
  private:
   std::vector<std::shared_ptr<Module>> items_;

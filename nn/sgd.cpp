@@ -36,11 +36,11 @@ SGD::SGD(const NamedParameters& params, SgdOptions options)
 void SGD::update(const ParamGroup& group, const Tensor& param, const Tensor& grad,
                  ParamState& state) {
   const ops::SgdCoefficients<double> c{group.lr,
-                                  group.weight_decay,
-                                  options_.momentum,
-                                  1.0 - options_.dampening,
-                                  options_.nesterov,
-                                  /*first_step=*/state.steps == 1};
+                                       group.weight_decay,
+                                       options_.momentum,
+                                       1.0 - options_.dampening,
+                                       options_.nesterov,
+                                       /*first_step=*/state.steps == 1};
   if (state.buffers.empty())
     ops::sgd_update_(param, grad, c.lr, c.weight_decay);
   else

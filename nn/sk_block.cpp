@@ -80,8 +80,8 @@ SelectiveKernel::SelectiveKernel(const SelectiveKernelOptions& o) : opts_(o) {
   paths_ = register_module("paths", std::make_shared<Sequential>());
   for (std::int64_t m = 0; m < o.branches; ++m)
     paths_->push_back(std::make_shared<SelectiveKernelPath>(o, m + 1));
-  attn_ = register_module("attn", std::make_shared<SelectiveKernelAttention>(
-                                     o.out_channels, o.attention, o.branches));
+  attn_ = register_module(
+      "attn", std::make_shared<SelectiveKernelAttention>(o.out_channels, o.attention, o.branches));
 }
 
 Variable SelectiveKernel::forward(const Variable& x) {

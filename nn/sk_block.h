@@ -23,7 +23,7 @@ struct SelectiveKernelOptions {
   std::int64_t branches = 2;     // M >= 2
   std::int64_t cardinality = 1;  // groups of every branch convolution
   std::int64_t stride = 1;
-  std::int64_t attention = 32;   // channels of the squeezed descriptor z (>= 1)
+  std::int64_t attention = 32;  // channels of the squeezed descriptor z (>= 1)
 };
 
 // timm's make_divisible: v rounded to a multiple of `divisor` (at least `divisor`), raised

@@ -46,7 +46,8 @@ std::string Summary::table() const {
   std::ostringstream os;
   os << std::left << std::setw(name_w + 2) << "name" << std::setw(type_w + 2) << "type"
      << std::setw(20) << "output" << std::right << std::setw(12) << "params" << std::setw(14)
-     << "macs" << "\n";
+     << "macs"
+     << "\n";
   for (const SummaryRow& r : rows) {
     os << std::left << std::setw(name_w + 2) << display_name(r) << std::setw(type_w + 2) << r.type
        << std::setw(20) << r.output.str() << std::right << std::setw(12) << r.params
@@ -65,8 +66,8 @@ Summary summarize(Module& model, const Shape& input) {
     NoGradGuard no_grad;
     SummaryRecorder rec(model);
     const std::vector<Variable> params = model.parameters();
-    const TensorOptions opts = params.empty() ? TensorOptions{}
-                                              : TensorOptions{params[0].dtype(), params[0].device()};
+    const TensorOptions opts =
+        params.empty() ? TensorOptions{} : TensorOptions{params[0].dtype(), params[0].device()};
     model(Variable(zeros(input, opts)));
     s.rows = rec.rows();
   }

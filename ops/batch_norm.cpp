@@ -9,12 +9,11 @@
 
 #include "cuda/batch_norm.h"
 #include "ops/dispatch.h"
-#include "ops/iteration.h"
 #include "ops/elementwise.h"
+#include "ops/iteration.h"
 
 namespace hs::ops {
 namespace {
-
 
 // An [N,C] or [N,C,H,W] tensor read as element (n, c, i) at
 // base[n * stride_n + c * stride_c + i], i < inner (= H·W, or 1 for 2-D). Views whose H·W
@@ -469,15 +468,15 @@ BatchNormGrads backward_impl(const char* op, const Tensor& dy, const Tensor& y, 
 BatchNormForward batch_norm_forward(const Tensor& x, const Tensor& gamma, const Tensor& beta,
                                     const Tensor& running_mean, const Tensor& running_var,
                                     bool training, double momentum, double eps) {
-  return forward_impl("batch_norm", false, x, Tensor(), gamma, beta, running_mean, running_var, training,
-                      momentum, eps);
+  return forward_impl("batch_norm", false, x, Tensor(), gamma, beta, running_mean, running_var,
+                      training, momentum, eps);
 }
 
 BatchNormForward batch_norm_relu_forward(const Tensor& x, const Tensor& gamma, const Tensor& beta,
                                          const Tensor& running_mean, const Tensor& running_var,
                                          bool training, double momentum, double eps) {
-  return forward_impl("batch_norm_relu", true, x, Tensor(), gamma, beta, running_mean, running_var, training,
-                      momentum, eps);
+  return forward_impl("batch_norm_relu", true, x, Tensor(), gamma, beta, running_mean, running_var,
+                      training, momentum, eps);
 }
 
 BatchNormForward batch_norm_add_relu_forward(const Tensor& x, const Tensor& residual,

@@ -313,8 +313,8 @@ bool direct_applies(const ConvDims& d) {
 
 detail::DirectConvGeometry direct_geometry(const ConvDims& d) {
   const Im2colGeometry& g = d.image;
-  return {d.in_c, g.in_h, g.in_w, d.out_c, g.out_h, g.out_w, g.kernel_h, g.kernel_w, g.pad_h,
-          g.pad_w};
+  return {d.in_c,  g.in_h,     g.in_w,     d.out_c, g.out_h,
+          g.out_w, g.kernel_h, g.kernel_w, g.pad_h, g.pad_w};
 }
 
 // The direct weight gradient sums each (channel, tap) over a whole output plane in vector
@@ -566,8 +566,9 @@ void direct_backward_weight(const ConvDims& d, const Planes<float>& x, const Pla
 
 bool backward_input_as_forward(const ConvDims& d, const Conv2dParams& p) {
   constexpr int64_t kMinGemmRows = 8;
-  return !d.pointwise() && d.in_c / d.groups >= kMinGemmRows && p.stride_h == 1 && p.stride_w == 1 &&
-         p.pad_h <= p.dil_h * (d.image.kernel_h - 1) && p.pad_w <= p.dil_w * (d.image.kernel_w - 1);
+  return !d.pointwise() && d.in_c / d.groups >= kMinGemmRows && p.stride_h == 1 &&
+         p.stride_w == 1 && p.pad_h <= p.dil_h * (d.image.kernel_h - 1) &&
+         p.pad_w <= p.dil_w * (d.image.kernel_w - 1);
 }
 
 template <class T>

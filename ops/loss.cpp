@@ -10,7 +10,6 @@
 namespace hs::ops {
 namespace {
 
-
 // Labels read in place whatever their stride.
 struct LabelRef {
   const std::int64_t* data;

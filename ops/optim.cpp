@@ -8,7 +8,6 @@ namespace hs::ops {
 
 namespace {
 
-
 template <class T>
 void sgd_cpu(const Tensor& param, const Tensor& grad, double lr, double weight_decay) {
   T* p = param.data<T>();

@@ -11,7 +11,6 @@
 namespace hs::ops {
 namespace {
 
-
 // Resolved window geometry of one pooling call over [N,C,in_h,in_w] planes.
 struct PoolGeometry {
   std::int64_t batch = 0, channels = 0;

@@ -1,7 +1,8 @@
 #pragma once
 // 2-D pooling on raw NCHW tensors (no autograd): max pool with argmax indices, average
 // pool, and global average pool, each with its backward. f32 and f64 on the CPU and CUDA;
-// any layout in, contiguous out on the input's device. Semantics follow PyTorch's (floor mode, no dilation).
+// any layout in, contiguous out on the input's device. Semantics follow PyTorch's (floor mode, no
+// dilation).
 #include <cstdint>
 #include <optional>
 #include <ostream>

@@ -22,8 +22,10 @@ SoftmaxRows rows_of(const char* op, const Tensor& x, std::int64_t dim) {
   if (dim < 0) dim += ndim;
   SoftmaxRows r;
   for (std::int64_t d = 0; d < ndim; ++d) {
-    if (d < dim) r.outer *= x.size(d);
-    else if (d > dim) r.inner *= x.size(d);
+    if (d < dim)
+      r.outer *= x.size(d);
+    else if (d > dim)
+      r.inner *= x.size(d);
   }
   r.n = x.size(dim);
   return r;

@@ -32,8 +32,9 @@ void add_frame(BlockDiagram& d, const std::vector<std::int64_t>& widths, std::in
   d.channels = channels;
   add_node(d, "input", "tensor", "input  " + std::to_string(channels) + " ch", middle, kInputRow);
   for (std::size_t i = 0; i < widths.size(); ++i) {
-    add_node(d, group_id("x", i), "tensor", "x" + std::to_string(i) + "  " +
-             std::to_string(widths[i]) + " ch", static_cast<double>(i), kSplitRow);
+    add_node(d, group_id("x", i), "tensor",
+             "x" + std::to_string(i) + "  " + std::to_string(widths[i]) + " ch",
+             static_cast<double>(i), kSplitRow);
     add_edge(d, "input", group_id("x", i), widths[i]);
   }
   add_node(d, "cat", "op", "concatenate", middle, kCatRow);
@@ -102,7 +103,8 @@ BlockDiagram res2net_block_diagram(const nn::Res2NetBlockOptions& o) {
     if (last) {
       if (o.stage) {
         what = "avgpool3x3";
-        add_node(d, op, "op", "avgpool3x3" + (o.stride != 1 ? " /" + std::to_string(o.stride) : std::string()),
+        add_node(d, op, "op",
+                 "avgpool3x3" + (o.stride != 1 ? " /" + std::to_string(o.stride) : std::string()),
                  static_cast<double>(i), kOpRow);
         add_edge(d, x, op, o.width);
         add_edge(d, op, "cat", o.width);
@@ -140,7 +142,8 @@ BlockDiagram sk_block_diagram(const nn::SelectiveKernelOptions& o) {
   d.channels = o.in_channels;
   const std::int64_t m = o.branches, c = o.out_channels;
   const double middle = (static_cast<double>(m) - 1) / 2;
-  add_node(d, "input", "tensor", "input  " + std::to_string(o.in_channels) + " ch", middle, kInputRow);
+  add_node(d, "input", "tensor", "input  " + std::to_string(o.in_channels) + " ch", middle,
+           kInputRow);
   std::ostringstream table;
   table << "branch  dilation  receptive field  channels\n";
   for (std::int64_t b = 0; b < m; ++b) {
@@ -156,13 +159,17 @@ BlockDiagram sk_block_diagram(const nn::SelectiveKernelOptions& o) {
           << std::left << std::setw(6) << 2 * b + 3 << std::right << std::setw(9) << c << "\n";
   }
   add_node(d, "sum", "add", "+", middle, kAddRow);
-  add_node(d, "attn", "op", "pool, fc " + std::to_string(c) + "->" + std::to_string(o.attention) +
-           "->" + std::to_string(m * c) + " +softmax over branches", middle, kOpRow);
+  add_node(d, "attn", "op",
+           "pool, fc " + std::to_string(c) + "->" + std::to_string(o.attention) + "->" +
+               std::to_string(m * c) + " +softmax over branches",
+           middle, kOpRow);
   add_edge(d, "sum", "attn", c);
   add_node(d, "select", "op", "weighted sum", middle, kCatRow);
   add_edge(d, "attn", "select", m * c);
-  add_node(d, "output", "tensor", "output  " + std::to_string(c) + " ch" +
-           (o.stride != 1 ? ", stride " + std::to_string(o.stride) : std::string()), middle, kOutputRow);
+  add_node(d, "output", "tensor",
+           "output  " + std::to_string(c) + " ch" +
+               (o.stride != 1 ? ", stride " + std::to_string(o.stride) : std::string()),
+           middle, kOutputRow);
   add_edge(d, "select", "output", c);
   table << "attention: global pool, " << c << " -> " << o.attention << " (BN, ReLU) -> " << m
         << " x " << c << " logits, softmax over the " << m << " branches per channel\n";
@@ -179,11 +186,20 @@ std::string escaped(const std::string& text) {
   std::string out;
   for (char c : text) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -195,9 +211,10 @@ struct Placed {
 
 Placed place(const DiagramNode& n) {
   const double half_w = n.kind == "add" ? 14 : (n.kind == "op" ? 80 : 70);
-  const double half_h = n.kind == "add" ? 14 : (n.kind == "op" ? kBoxHeight / 2 + 6 : kBoxHeight / 2);
-  return {kMargin + kColumnWidth * (n.column + 0.5), kTitleHeight + kMargin + kRowHeight * n.row + kBoxHeight / 2,
-          half_w, half_h};
+  const double half_h =
+      n.kind == "add" ? 14 : (n.kind == "op" ? kBoxHeight / 2 + 6 : kBoxHeight / 2);
+  return {kMargin + kColumnWidth * (n.column + 0.5),
+          kTitleHeight + kMargin + kRowHeight * n.row + kBoxHeight / 2, half_w, half_h};
 }
 
 }  // namespace
@@ -223,7 +240,8 @@ std::string diagram_svg(const BlockDiagram& d) {
         ".add circle{fill:#e6f4ea;stroke:#188038}.edge path{fill:none;stroke:#555;stroke-width:1.4}"
         ".edge text{fill:#b00020;font-weight:bold}</style>\n"
      << "<defs><marker id=\"arrow\" viewBox=\"0 0 10 10\" refX=\"9\" refY=\"5\" markerWidth=\"7\" "
-        "markerHeight=\"7\" orient=\"auto\"><path d=\"M0,0 L10,5 L0,10 z\" fill=\"#555\"/></marker></defs>\n"
+        "markerHeight=\"7\" orient=\"auto\"><path d=\"M0,0 L10,5 L0,10 z\" "
+        "fill=\"#555\"/></marker></defs>\n"
      << "<text class=\"title\" x=\"" << kMargin << "\" y=\"" << kMargin << "\">" << escaped(d.title)
      << "</text>\n";
   for (const DiagramEdge& e : d.edges) {
@@ -236,23 +254,27 @@ std::string diagram_svg(const BlockDiagram& d) {
     const bool sideways = b.cy <= a.cy;
     const double x0 = sideways ? a.cx + a.half_w : a.cx, y0 = sideways ? a.cy : a.cy + a.half_h;
     const double x1 = sideways ? b.cx - b.half_w : b.cx, y1 = sideways ? b.cy : b.cy - b.half_h;
-    const double ys = sideways ? y0 : std::max(y0, y1 - kRowHeight * 0.6);  // end of the straight run
+    const double ys =
+        sideways ? y0 : std::max(y0, y1 - kRowHeight * 0.6);  // end of the straight run
     os << "<g class=\"edge\" data-from=\"" << e.from << "\" data-to=\"" << e.to
-       << "\" data-channels=\"" << e.channels << "\"><path marker-end=\"url(#arrow)\" d=\"M"
-       << x0 << "," << y0;
+       << "\" data-channels=\"" << e.channels << "\"><path marker-end=\"url(#arrow)\" d=\"M" << x0
+       << "," << y0;
     if (sideways) {
       const double bend = (x1 - x0) / 2;
       os << " C" << x0 + bend << "," << y0 << " " << x1 - bend << "," << y1;
     } else {
       const double bend = (y1 - ys) / 2;
-      os << " L" << x0 << "," << ys << " C" << x0 << "," << ys + bend << " " << x1 << "," << y1 - bend;
+      os << " L" << x0 << "," << ys << " C" << x0 << "," << ys + bend << " " << x1 << ","
+         << y1 - bend;
     }
     // The count sits on the straight run when there is one, else at the curve's middle.
     const bool on_run = !sideways && ys - y0 > 20;
     const double label_x = on_run ? x0 + 5 : (x0 + x1) / 2 + 5;
-    const double label_y = sideways ? (y0 + y1) / 2 - 4 : on_run ? (y0 + ys) / 2 + 4 : (ys + y1) / 2 + 4;
-    os << " " << x1 << "," << y1 << "\"/><text x=\"" << label_x << "\" y=\"" << label_y
-       << "\">" << e.channels << "</text></g>\n";
+    const double label_y = sideways ? (y0 + y1) / 2 - 4
+                           : on_run ? (y0 + ys) / 2 + 4
+                                    : (ys + y1) / 2 + 4;
+    os << " " << x1 << "," << y1 << "\"/><text x=\"" << label_x << "\" y=\"" << label_y << "\">"
+       << e.channels << "</text></g>\n";
   }
   for (const DiagramNode& n : d.nodes) {
     const Placed& p = at[n.id];

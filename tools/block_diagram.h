@@ -29,8 +29,8 @@ struct DiagramEdge {
 };
 
 struct BlockDiagram {
-  std::string title;   // the block and its options
-  std::string table;   // the per-group bookkeeping, as text
+  std::string title;          // the block and its options
+  std::string table;          // the per-group bookkeeping, as text
   std::int64_t channels = 0;  // of the block's input
   std::vector<DiagramNode> nodes;
   std::vector<DiagramEdge> edges;

@@ -18,9 +18,9 @@
 #include "core/backend.h"
 #include "core/threads.h"
 #include "models/registry.h"
-#include "ops/conv2d.h"
 #include "nn/init.h"
 #include "nn/sgd.h"
+#include "ops/conv2d.h"
 #include "tools/commands.h"
 #include "tools/model_args.h"
 
@@ -62,19 +62,20 @@ Command add_bench(CLI::App& app) {
                  "the direct kernel applies)")
       ->capture_default_str();
   return [a]() {
-    HS_CHECK(a->mode == "train" || a->mode == "infer", "bench: --mode must be train or infer, got '",
-             a->mode, "'");
+    HS_CHECK(a->mode == "train" || a->mode == "infer",
+             "bench: --mode must be train or infer, got '", a->mode, "'");
     HS_CHECK(a->batch >= 1 && a->steps >= 1 && a->warmup >= 0,
              "bench: --batch and --steps must be >= 1, --warmup >= 0");
     HS_CHECK(a->optimizer == "sgd" || a->optimizer == "none",
              "bench: --optimizer must be sgd or none, got '", a->optimizer, "'");
     HS_CHECK(a->calibrate >= 0, "bench: --calibrate must be >= 0, got ", a->calibrate);
-    HS_CHECK(a->conv_algorithm == "auto" || a->conv_algorithm == "gemm" ||
-                 a->conv_algorithm == "direct",
-             "bench: --conv-algorithm must be auto, gemm or direct, got '", a->conv_algorithm, "'");
-    ops::set_conv2d_cpu_algorithm(a->conv_algorithm == "gemm"     ? ops::Conv2dCpuAlgorithm::gemm
-                                  : a->conv_algorithm == "direct" ? ops::Conv2dCpuAlgorithm::direct
-                                                                  : ops::Conv2dCpuAlgorithm::automatic);
+    HS_CHECK(
+        a->conv_algorithm == "auto" || a->conv_algorithm == "gemm" || a->conv_algorithm == "direct",
+        "bench: --conv-algorithm must be auto, gemm or direct, got '", a->conv_algorithm, "'");
+    ops::set_conv2d_cpu_algorithm(a->conv_algorithm == "gemm" ? ops::Conv2dCpuAlgorithm::gemm
+                                  : a->conv_algorithm == "direct"
+                                      ? ops::Conv2dCpuAlgorithm::direct
+                                      : ops::Conv2dCpuAlgorithm::automatic);
     set_num_threads(static_cast<int>(a->threads));
     const Device device = parse_device(a->device);
     const nlohmann::json options = a->model.options();
@@ -100,8 +101,9 @@ Command add_bench(CLI::App& app) {
     model->train(train);
     std::unique_ptr<nn::SGD> sgd;
     if (train && a->optimizer == "sgd") {
-      sgd = std::make_unique<nn::SGD>(model->named_parameters(),
-                                      nn::SgdOptions{.lr = 0.05, .momentum = 0.9, .weight_decay = 5e-4});
+      sgd = std::make_unique<nn::SGD>(
+          model->named_parameters(),
+          nn::SgdOptions{.lr = 0.05, .momentum = 0.9, .weight_decay = 5e-4});
     }
 
     auto step = [&]() {
@@ -121,15 +123,17 @@ Command add_bench(CLI::App& app) {
     for (std::int64_t i = 0; i < a->steps; ++i) {
       const auto t0 = std::chrono::steady_clock::now();
       step();
-      ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+      ms.push_back(
+          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
     }
     std::sort(ms.begin(), ms.end());
     const double median = ms[ms.size() / 2];
     std::printf("steps: min %.1f ms, median %.1f ms, max %.1f ms (threads %d, OpenMP wait: %s)\n",
                 ms.front(), median, ms.back(), num_threads(), openmp_wait_description());
-    std::printf("bench: model=%s mode=%s batch=%lld img_per_s=%.2f ms_per_step=%.2f peak_rss_mb=%.1f\n",
-                a->model.model.c_str(), a->mode.c_str(), static_cast<long long>(a->batch),
-                a->batch * 1000.0 / median, median, peak_rss_mb());
+    std::printf(
+        "bench: model=%s mode=%s batch=%lld img_per_s=%.2f ms_per_step=%.2f peak_rss_mb=%.1f\n",
+        a->model.model.c_str(), a->mode.c_str(), static_cast<long long>(a->batch),
+        a->batch * 1000.0 / median, median, peak_rss_mb());
     return 0;
   };
 }

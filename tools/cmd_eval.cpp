@@ -38,8 +38,8 @@ Command add_eval(CLI::App& app) {
     const std::string dir = a->data.empty() ? data::default_data_dir(dataset) : a->data;
     data::ImageDataset test = data::load_dataset(dataset, dir, false);
     if (a->limit > 0) test = data::subset(test, a->limit);
-    HS_CHECK(test.channels == lm.meta.channels && test.num_classes ==
-                 lm.meta.options.value("classes", test.num_classes),
+    HS_CHECK(test.channels == lm.meta.channels &&
+                 test.num_classes == lm.meta.options.value("classes", test.num_classes),
              "eval: ", dataset, " has ", test.channels, " channels and ", test.num_classes,
              " classes but the checkpoint's model expects ", lm.meta.channels, " and ",
              lm.meta.options.value("classes", 0));
@@ -60,10 +60,10 @@ Command add_eval(CLI::App& app) {
       std::snprintf(line, sizeof line,
                     "<p>%lld test images: loss %.4f, top-1 %.2f%%, top-5 %.2f%%.</p>",
                     static_cast<long long>(r.count), r.loss, 100 * r.top1, 100 * r.top5);
-      write_text_atomic(a->html, html_page(title, "<h1>" + html_escape(title) + "</h1>" + line +
-                                                      confusion_section_html(
-                                                          r.confusion, lm.meta.class_names,
-                                                          r.per_class_accuracy())));
+      write_text_atomic(
+          a->html, html_page(title, "<h1>" + html_escape(title) + "</h1>" + line +
+                                        confusion_section_html(r.confusion, lm.meta.class_names,
+                                                               r.per_class_accuracy())));
     }
     return 0;
   };

@@ -39,7 +39,8 @@ std::pair<std::shared_ptr<nn::Module>, BlockDiagram> block_of(const ExplainArgs&
     return {block, hs_block_diagram(*block)};
   }
   if (a.block == "res2net") {
-    HS_CHECK(a.widths.empty(), "explain: --widths applies to --block hs only (Res2Net splits are equal)");
+    HS_CHECK(a.widths.empty(),
+             "explain: --widths applies to --block hs only (Res2Net splits are equal)");
     nn::Res2NetBlockOptions o;
     o.scale = a.s;
     o.width = a.w;
@@ -67,7 +68,8 @@ Command add_explain(CLI::App& app) {
   auto a = std::make_shared<ExplainArgs>();
   app.add_option("--block", a->block, "hs | res2net | sk")->capture_default_str();
   app.add_option("--s", a->s, "split number (Res2Net: scale; SK: branches)")->capture_default_str();
-  app.add_option("--w", a->w, "channels per split (SK: the block's channels)")->capture_default_str();
+  app.add_option("--w", a->w, "channels per split (SK: the block's channels)")
+      ->capture_default_str();
   app.add_option("--attention", a->attention,
                  "SK: attention channels (default make_divisible(w/16, 8))");
   app.add_option("--widths", a->widths, "HS: explicit split widths, e.g. 2,2,4,8")->delimiter(',');
@@ -77,7 +79,8 @@ Command add_explain(CLI::App& app) {
   app.add_option("--cardinality", a->cardinality, "Res2NeXt: groups of each 3x3 convolution")
       ->capture_default_str();
   app.add_flag("--stage", a->stage, "Res2Net: the stage block (no additions, last split pooled)");
-  app.add_option("--size", a->size, "input height and width for the MAC count")->capture_default_str();
+  app.add_option("--size", a->size, "input height and width for the MAC count")
+      ->capture_default_str();
   app.add_option("--out", a->out, "write the diagram here as SVG");
   return [a]() {
     HS_CHECK(a->size >= 1, "explain: --size must be >= 1, got ", a->size);

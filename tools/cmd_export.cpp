@@ -139,8 +139,11 @@ Command add_export(CLI::App& app) {
     for (auto& label : labels) label = static_cast<std::int64_t>(gen.below(classes));
     const nn::SgdOptions sgd = export_sgd();
     std::map<std::string, std::string> train_metadata = metadata;
-    train_metadata["sgd"] = nlohmann::json{{"lr", sgd.lr}, {"momentum", sgd.momentum},
-                                           {"weight_decay", sgd.weight_decay}}.dump();
+    train_metadata["sgd"] = nlohmann::json{
+        {"lr", sgd.lr},
+        {"momentum", sgd.momentum},
+        {"weight_decay",
+         sgd.weight_decay}}.dump();
     nn::write_safetensors(train, training_step(*model, input, from_vector<std::int64_t>(labels)),
                           train_metadata);
     std::cout << "export " << a->model.model << " " << options.dump() << ": " << weights << ", "

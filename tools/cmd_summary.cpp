@@ -30,7 +30,8 @@ Command add_summary(CLI::App& app) {
   auto input = std::make_shared<std::string>();
   auto list = std::make_shared<bool>(false);
   args->add_to(app);
-  app.add_option("--input", *input, "input size CxHxW (default 3x32x32, ImageNet models 3x224x224)");
+  app.add_option("--input", *input,
+                 "input size CxHxW (default 3x32x32, ImageNet models 3x224x224)");
   app.add_flag("--list", *list, "list the model names and exit");
   return [args, input, list]() {
     if (*list) {

@@ -36,7 +36,8 @@ nlohmann::json read_config_file(const std::string& path) {
   }
 }
 
-template <class T> void set(nlohmann::json& j, const char* key, const std::optional<T>& v) {
+template <class T>
+void set(nlohmann::json& j, const char* key, const std::optional<T>& v) {
   if (v) j[key] = *v;
 }
 
@@ -71,11 +72,14 @@ Command add_train(CLI::App& app) {
     nlohmann::json j;
     const bool resume = !a->resume.empty();
     if (resume) {
-      for (const char* name : {"--config", "--model", "--s", "--w0", "--ratio", "--dataset",
-                               "--data", "--batch-size", "--lr", "--momentum", "--weight-decay",
-                               "--optimizer", "--schedule", "--warmup-epochs",
-                               "--label-smoothing", "--seed", "--out", "--limit-train",
-                               "--limit-test", "--classes", "--in-channels", "--split"})
+      for (const char* name : {"--config",     "--model",         "--s",
+                               "--w0",         "--ratio",         "--dataset",
+                               "--data",       "--batch-size",    "--lr",
+                               "--momentum",   "--weight-decay",  "--optimizer",
+                               "--schedule",   "--warmup-epochs", "--label-smoothing",
+                               "--seed",       "--out",           "--limit-train",
+                               "--limit-test", "--classes",       "--in-channels",
+                               "--split"})
         HS_CHECK(app.count(name) == 0, "train: ", name,
                  " cannot be changed when resuming (only --epochs, --threads and --device can)");
       j = read_config_file(a->resume + "/config.json");

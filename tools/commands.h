@@ -1,9 +1,8 @@
 #pragma once
 // The subcommands of the hsnet command line. Each registers its options on a CLI11
 // subcommand and returns the function that runs it (returning the exit status).
-#include <functional>
-
 #include <CLI/CLI.hpp>
+#include <functional>
 
 namespace hs::tools {
 

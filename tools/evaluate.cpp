@@ -14,7 +14,8 @@ namespace hs::tools {
 
 std::string EvalResult::nonfinite_problem() const {
   std::string problem;
-  if (!std::isfinite(loss)) problem = "the loss is " + std::string(std::isnan(loss) ? "NaN" : "infinite");
+  if (!std::isfinite(loss))
+    problem = "the loss is " + std::string(std::isnan(loss) ? "NaN" : "infinite");
   if (nonfinite_rows > 0)
     problem += (problem.empty() ? "" : " and ") + std::to_string(nonfinite_rows) + " of " +
                std::to_string(count) + " images have NaN or infinite logits (first: image " +
@@ -53,8 +54,8 @@ std::string EvalResult::report(const std::vector<std::string>& names) const {
   return os.str();
 }
 
-EvalResult evaluate(nn::Module& model, const data::ImageDataset& ds,
-                    const data::Augment& normalise, std::int64_t batch_size, Device device) {
+EvalResult evaluate(nn::Module& model, const data::ImageDataset& ds, const data::Augment& normalise,
+                    std::int64_t batch_size, Device device) {
   const bool was_training = model.is_training();
   model.eval();
   NoGradGuard no_grad;
@@ -87,8 +88,8 @@ EvalResult evaluate(nn::Module& model, const data::ImageDataset& ds,
     const float* p = host.data<float>();
     const std::int64_t* y = batch.labels.data<std::int64_t>();
     for (std::int64_t i = 0; i < n; ++i) {
-      const std::int64_t pred = std::max_element(p + i * r.classes, p + (i + 1) * r.classes) -
-                                (p + i * r.classes);
+      const std::int64_t pred =
+          std::max_element(p + i * r.classes, p + (i + 1) * r.classes) - (p + i * r.classes);
       ++r.confusion[y[i] * r.classes + pred];
     }
     r.count += n;

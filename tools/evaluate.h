@@ -29,7 +29,7 @@ struct EvalResult {
 };
 
 // The model's train/eval mode is restored afterwards.
-EvalResult evaluate(nn::Module& model, const data::ImageDataset& ds,
-                    const data::Augment& normalise, std::int64_t batch_size, Device device);
+EvalResult evaluate(nn::Module& model, const data::ImageDataset& ds, const data::Augment& normalise,
+                    std::int64_t batch_size, Device device);
 
 }  // namespace hs::tools

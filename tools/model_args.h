@@ -2,13 +2,12 @@
 // Model-selection options shared by the subcommands (--model --s --w0 --ratio --classes
 // --in-channels --split ...), turned into the JSON options the model registry takes. Only options
 // the user gave are passed on, so each family keeps its own defaults.
+#include <CLI/CLI.hpp>
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <CLI/CLI.hpp>
-#include <nlohmann/json.hpp>
 
 namespace hs::tools {
 

@@ -6,9 +6,9 @@
 namespace hs::tools {
 
 nlohmann::json ModelMeta::to_json() const {
-  return {{"model", model},   {"options", options}, {"dataset", dataset}, {"channels", channels},
-          {"height", height}, {"width", width},     {"mean", mean},       {"std", std},
-          {"class_names", class_names}};
+  return {{"model", model},       {"options", options}, {"dataset", dataset},
+          {"channels", channels}, {"height", height},   {"width", width},
+          {"mean", mean},         {"std", std},         {"class_names", class_names}};
 }
 
 ModelMeta ModelMeta::from_json(const nlohmann::json& j, const std::string& context) {

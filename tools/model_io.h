@@ -4,10 +4,9 @@
 // weights file's safetensors metadata, so a weights file is self-contained.
 #include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "data/dataset.h"
 #include "models/resnet.h"

@@ -36,7 +36,8 @@ void panel(std::ostringstream& svg, double x0, const std::string& label,
   if (hi - lo < 1e-9) hi = lo + 1;
   const double e0 = pts.empty() ? 0 : pts.front().epoch;
   const double e1 = pts.empty() || pts.back().epoch == e0 ? e0 + 1 : pts.back().epoch;
-  const double left = x0 + kMargin, top = kMargin, w = kPanelW - kMargin - 10, h = kPanelH - 2 * kMargin;
+  const double left = x0 + kMargin, top = kMargin, w = kPanelW - kMargin - 10,
+               h = kPanelH - 2 * kMargin;
   auto px = [&](double e) { return left + (e - e0) / (e1 - e0) * w; };
   auto py = [&](double v) { return top + (1 - (v - lo) / (hi - lo)) * h; };
   svg << "<rect x='" << left << "' y='" << top << "' width='" << w << "' height='" << h

@@ -9,14 +9,15 @@ namespace hs::tools {
 namespace {
 
 const std::vector<std::string> kKeys = {
-    "model",       "model_options",   "dataset",       "data",           "epochs",
-    "batch_size",  "optimizer",       "lr",            "momentum",       "nesterov",
-    "weight_decay", "no_decay_bn_bias", "schedule",    "warmup_epochs",  "milestones",
-    "gamma",       "label_smoothing", "crop_padding",  "flip",           "seed",
-    "threads",     "device",          "out",           "limit_train",    "limit_test",
+    "model",           "model_options",    "dataset",      "data",          "epochs",
+    "batch_size",      "optimizer",        "lr",           "momentum",      "nesterov",
+    "weight_decay",    "no_decay_bn_bias", "schedule",     "warmup_epochs", "milestones",
+    "gamma",           "label_smoothing",  "crop_padding", "flip",          "seed",
+    "threads",         "device",           "out",          "limit_train",   "limit_test",
     "stop_after_steps"};
 
-template <class T> void read(const nlohmann::json& j, const char* key, T& field) {
+template <class T>
+void read(const nlohmann::json& j, const char* key, T& field) {
   if (!j.contains(key)) return;
   try {
     field = j.at(key).get<T>();

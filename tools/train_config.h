@@ -3,10 +3,9 @@
 // overrides, validated, and written back in full to OUT/config.json. Unknown keys and
 // out-of-range values are hs::Errors naming the key.
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 namespace hs::tools {
 
@@ -23,8 +22,8 @@ struct TrainConfig {
   bool nesterov = false;
   double weight_decay = 5e-4;
   bool no_decay_bn_bias = false;
-  std::string schedule = "cosine";  // constant | multistep | cosine
-  double warmup_epochs = 0;  // may be fractional: rounded to whole steps
+  std::string schedule = "cosine";       // constant | multistep | cosine
+  double warmup_epochs = 0;              // may be fractional: rounded to whole steps
   std::vector<std::int64_t> milestones;  // multistep, in epochs
   double gamma = 0.1;
   double label_smoothing = 0.0;

@@ -70,9 +70,14 @@ struct Progress {
 
   std::string tag() const { return std::to_string(epoch) + ":" + std::to_string(step); }
   nlohmann::json to_json() const {
-    return {{"epoch", epoch},   {"step", step},       {"loss_sum", loss_sum},
-            {"seconds", seconds}, {"correct", correct}, {"seen", seen},
-            {"best_test_acc", best_test_acc}, {"metrics", metrics}};
+    return {{"epoch", epoch},
+            {"step", step},
+            {"loss_sum", loss_sum},
+            {"seconds", seconds},
+            {"correct", correct},
+            {"seen", seen},
+            {"best_test_acc", best_test_acc},
+            {"metrics", metrics}};
   }
   // Refuses what a hand-edited or corrupt last.json could hold that the run would trip over
   // later: wrong types, fractions or out-of-range numbers in counters, impossible counts, and
@@ -162,8 +167,8 @@ class Run {
   void save_checkpoint(const std::string& name);
   void save_best_eval(const EvalResult& ev);
   void write_reports();
-  void show_progress(std::int64_t index, double loss, double acc, double img_per_s,
-                     double eta, bool final);
+  void show_progress(std::int64_t index, double loss, double acc, double img_per_s, double eta,
+                     bool final);
 
   TrainConfig c_;
   fs::path out_;
@@ -210,7 +215,8 @@ void Run::build(bool resume) {
   meta_.std = test_aug_.std;
   meta_.class_names = train_.class_names;
   HS_CHECK(meta_.options["classes"] == train_.num_classes, "train: the model has ",
-           meta_.options["classes"].dump(), " classes but ", c_.dataset, " has ", train_.num_classes);
+           meta_.options["classes"].dump(), " classes but ", c_.dataset, " has ",
+           train_.num_classes);
 
   nn::manual_seed(c_.seed);
   model_ = build_model(meta_);
@@ -290,7 +296,8 @@ void Run::restore() {
            weights.metadata["progress"], ", optimizer ", optim.metadata["progress"], ")");
   model_->load_state_dict(weights.tensors);
   opt_->load_state_dict(optim.tensors);
-  HS_CHECK(progress_.epoch < c_.epochs || progress_.step == 0, "resume: inconsistent progress ", tag);
+  HS_CHECK(progress_.epoch < c_.epochs || progress_.step == 0, "resume: inconsistent progress ",
+           tag);
   HS_CHECK(progress_.step <= steps_per_epoch_, "resume: ", state_path.string(), " is at step ",
            progress_.step, " of an epoch of ", steps_per_epoch_, " steps");
 }
@@ -357,22 +364,23 @@ void Run::prepare(bool resume) {
   build(resume);
   step_log_ = std::make_unique<StepLog>(steps_per_epoch_, c_.epochs);
   if (resume)
-    step_log_->resume_from(out_ / "steps.jsonl", progress_.epoch * steps_per_epoch_ + progress_.step);
+    step_log_->resume_from(out_ / "steps.jsonl",
+                           progress_.epoch * steps_per_epoch_ + progress_.step);
   fs::create_directories(out_);
   write_text_atomic(out_ / "config.json", c_.to_json().dump(2) + "\n");
   announce(resume);
 }
 
 void Run::announce(bool resume) const {
-  std::printf("train %s %s on %s: %lld train / %lld test images of %lldx%lldx%lld, %lld params, "
-              "%lld steps/epoch, %d threads%s\n",
-              c_.model.c_str(), meta_.options.dump().c_str(), c_.dataset.c_str(),
-              static_cast<long long>(train_.n), static_cast<long long>(test_.n),
-              static_cast<long long>(train_.channels), static_cast<long long>(train_.height),
-              static_cast<long long>(train_.width),
-              static_cast<long long>(model_->num_parameters()),
-              static_cast<long long>(steps_per_epoch_), num_threads(),
-              resume ? (" (resumed at " + progress_.tag() + ")").c_str() : "");
+  std::printf(
+      "train %s %s on %s: %lld train / %lld test images of %lldx%lldx%lld, %lld params, "
+      "%lld steps/epoch, %d threads%s\n",
+      c_.model.c_str(), meta_.options.dump().c_str(), c_.dataset.c_str(),
+      static_cast<long long>(train_.n), static_cast<long long>(test_.n),
+      static_cast<long long>(train_.channels), static_cast<long long>(train_.height),
+      static_cast<long long>(train_.width), static_cast<long long>(model_->num_parameters()),
+      static_cast<long long>(steps_per_epoch_), num_threads(),
+      resume ? (" (resumed at " + progress_.tag() + ")").c_str() : "");
 }
 
 bool Run::train_step(const data::Batch& batch, std::int64_t& correct, double& loss_value) {
@@ -428,8 +436,8 @@ bool Run::train_epoch(data::Loader& loader) {
     const double elapsed = seconds_before + seconds_since(epoch_start);
     const double img_per_s =
         (progress_.seen - images_before) / std::max(1e-9, seconds_since(epoch_start));
-    const double eta = (steps_per_epoch_ - progress_.step) * elapsed /
-                       std::max<std::int64_t>(1, progress_.step);
+    const double eta =
+        (steps_per_epoch_ - progress_.step) * elapsed / std::max<std::int64_t>(1, progress_.step);
     show_progress(batch.index, progress_.loss_sum / progress_.seen,
                   static_cast<double>(progress_.correct) / progress_.seen, img_per_s, eta,
                   progress_.step == steps_per_epoch_);
@@ -457,10 +465,9 @@ void Run::stop(TrainOutcome outcome, const std::string& message) {
 bool Run::finish_epoch() {
   const EvalResult ev = evaluate(*model_, test_, test_aug_, c_.batch_size, device_);
   if (const std::string problem = ev.nonfinite_problem(); !problem.empty()) {
-    stop(TrainOutcome::diverged, "evaluation after epoch " + std::to_string(progress_.epoch + 1) +
-                                     " is not finite (" + problem +
-                                     "); the last good checkpoint in " + out_.string() +
-                                     " is kept");
+    stop(TrainOutcome::diverged,
+         "evaluation after epoch " + std::to_string(progress_.epoch + 1) + " is not finite (" +
+             problem + "); the last good checkpoint in " + out_.string() + " is kept");
     return false;
   }
   const double train_seconds = progress_.seconds;
@@ -476,11 +483,12 @@ bool Run::finish_epoch() {
                       {"lr", last_lr},
                       {"seconds", train_seconds},
                       {"images_per_second", progress_.seen / std::max(1e-9, train_seconds)}};
-  std::printf("epoch %lld/%lld: train loss %.4f acc %.2f%% | test loss %.4f acc %.2f%% top5 "
-              "%.2f%% | %.1f s, %.1f img/s\n",
-              static_cast<long long>(progress_.epoch + 1), static_cast<long long>(c_.epochs),
-              m["train_loss"].get<double>(), 100 * m["train_acc"].get<double>(), ev.loss,
-              100 * ev.top1, 100 * ev.top5, train_seconds, m["images_per_second"].get<double>());
+  std::printf(
+      "epoch %lld/%lld: train loss %.4f acc %.2f%% | test loss %.4f acc %.2f%% top5 "
+      "%.2f%% | %.1f s, %.1f img/s\n",
+      static_cast<long long>(progress_.epoch + 1), static_cast<long long>(c_.epochs),
+      m["train_loss"].get<double>(), 100 * m["train_acc"].get<double>(), ev.loss, 100 * ev.top1,
+      100 * ev.top5, train_seconds, m["images_per_second"].get<double>());
   std::fflush(stdout);
   progress_.metrics.push_back(m);
   progress_ =
@@ -497,9 +505,12 @@ bool Run::finish_epoch() {
 }
 
 void Run::save_best_eval(const EvalResult& ev) {
-  const nlohmann::json j = {{"epoch", progress_.epoch},         {"test_acc", ev.top1},
-                            {"test_loss", ev.loss},             {"classes", ev.classes},
-                            {"class_names", train_.class_names}, {"confusion", ev.confusion},
+  const nlohmann::json j = {{"epoch", progress_.epoch},
+                            {"test_acc", ev.top1},
+                            {"test_loss", ev.loss},
+                            {"classes", ev.classes},
+                            {"class_names", train_.class_names},
+                            {"confusion", ev.confusion},
                             {"per_class_accuracy", ev.per_class_accuracy()}};
   write_text_atomic(out_ / "best_eval.json", j.dump() + "\n");
 }

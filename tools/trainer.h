@@ -2,11 +2,12 @@
 // Trainer: one training run as `hsnet train` performs it — data, model, optimizer and
 // schedule from a TrainConfig; per-epoch evaluation; OUT/config.json, OUT/metrics.jsonl,
 // OUT/steps.jsonl (per-step loss, accuracy, lr, images/s), OUT/best_eval.json (the best
-// epoch's confusion matrix), OUT/curves.svg and the checkpoints OUT/{last,best}.safetensors (weights, self-describing),
-// OUT/{last,best}.optim.safetensors (optimizer state) and OUT/{last,best}.json (progress);
-// exact resumption from OUT/last.* (weights and optimizer are staged as last.next.* until
-// last.json commits them, so a crash at any point resumes); Ctrl-C saves and stops; a NaN/Inf
-// loss, weight or evaluation stops with the last good checkpoint and best.* untouched.
+// epoch's confusion matrix), OUT/curves.svg and the checkpoints OUT/{last,best}.safetensors
+// (weights, self-describing), OUT/{last,best}.optim.safetensors (optimizer state) and
+// OUT/{last,best}.json (progress); exact resumption from OUT/last.* (weights and optimizer are
+// staged as last.next.* until last.json commits them, so a crash at any point resumes); Ctrl-C
+// saves and stops; a NaN/Inf loss, weight or evaluation stops with the last good checkpoint and
+// best.* untouched.
 #include <cstdint>
 #include <filesystem>
 #include <string>

@@ -27,8 +27,7 @@ int64_t padded_width(const DirectConvGeometry& g) {
   return round_up(g.out_w, kTileWidth) + g.kernel_w - 1;
 }
 
-void pad_image(const DirectConvGeometry& g, const float* x, int64_t channel_stride,
-               float* padded) {
+void pad_image(const DirectConvGeometry& g, const float* x, int64_t channel_stride, float* padded) {
   const int64_t rows = padded_rows(g), width = padded_width(g);
   const int64_t copied = std::min(g.in_w, width - g.pad_w);
   for (int64_t c = 0; c < g.in_c; ++c) {
@@ -67,10 +66,9 @@ int64_t next_block(int64_t remaining) {
 // KW > 0 fixes the kernel width at compile time (3: the common case, unrolled), 0 reads it
 // from g.
 template <int MB, int ROWS, int KW>
-__attribute__((target("avx2,fma"))) void conv_rows(const DirectConvGeometry& g,
-                                                   const float* padded, const float* packed,
-                                                   const float* bias, __m256i tail_mask,
-                                                   int64_t oh, float* y) {
+__attribute__((target("avx2,fma"))) void conv_rows(const DirectConvGeometry& g, const float* padded,
+                                                   const float* packed, const float* bias,
+                                                   __m256i tail_mask, int64_t oh, float* y) {
   const int64_t rows = padded_rows(g), width = padded_width(g), plane = g.out_h * g.out_w;
   const int64_t kernel_w = KW > 0 ? KW : g.kernel_w;
   for (int64_t ow = 0; ow < g.out_w; ow += kTileWidth) {
@@ -106,10 +104,10 @@ __attribute__((target("avx2,fma"))) void conv_rows(const DirectConvGeometry& g,
 
 // Output rows [begin, end) of one block of MB output channels, two rows at a time.
 template <int MB>
-__attribute__((target("avx2,fma"))) void conv_band(const DirectConvGeometry& g,
-                                                   const float* padded, const float* packed,
-                                                   const float* bias, __m256i tail_mask,
-                                                   int64_t begin, int64_t end, float* y) {
+__attribute__((target("avx2,fma"))) void conv_band(const DirectConvGeometry& g, const float* padded,
+                                                   const float* packed, const float* bias,
+                                                   __m256i tail_mask, int64_t begin, int64_t end,
+                                                   float* y) {
   int64_t oh = begin;
   if (g.kernel_w == 3) {
     for (; oh + 2 <= end; oh += 2) conv_rows<MB, 2, 3>(g, padded, packed, bias, tail_mask, oh, y);
@@ -222,8 +220,8 @@ __attribute__((target("avx2,fma"))) void weight_grad_image(const DirectConvGeome
   const int64_t k = g.in_c * g.kernel_h * g.kernel_w;
   for (int64_t m0 = 0; m0 < g.out_c; m0 += kMaxGradBlock) {
     const int64_t mb = std::min<int64_t>(kMaxGradBlock, g.out_c - m0);
-    kGradBlockKernels[mb - 1](g, padded, dy + m0 * dy_channel_stride, dy_channel_stride,
-                              tail_mask, dw + m0 * k);
+    kGradBlockKernels[mb - 1](g, padded, dy + m0 * dy_channel_stride, dy_channel_stride, tail_mask,
+                              dw + m0 * k);
   }
 }
 

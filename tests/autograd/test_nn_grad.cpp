@@ -1,7 +1,7 @@
-// Differentiable batch norm (plain, fused with ReLU, fused with a residual add and ReLU), pooling, linear and cross-entropy:
-// f64 gradient checks for every differentiable input, the fused op's gradient against the
-// composed relu(batch_norm), running statistics kept out of the graph, which inputs get
-// gradients, and a small classifier head checked end to end.
+// Differentiable batch norm (plain, fused with ReLU, fused with a residual add and ReLU), pooling,
+// linear and cross-entropy: f64 gradient checks for every differentiable input, the fused op's
+// gradient against the composed relu(batch_norm), running statistics kept out of the graph, which
+// inputs get gradients, and a small classifier head checked end to end.
 #include <catch2/catch.hpp>
 #include <vector>
 

@@ -36,8 +36,8 @@ TEST_CASE("softmax gradcheck along every dimension") {
 TEST_CASE("softmax gradcheck through a transposed view") {
   Generator gen(22);
   const Variable x(randn({3, 5}, gen, DType::f64), true);
-  require_gradcheck([](const std::vector<Variable>& in) { return softmax(transpose(in[0], 0, 1), 1); },
-                    {x});
+  require_gradcheck(
+      [](const std::vector<Variable>& in) { return softmax(transpose(in[0], 0, 1), 1); }, {x});
 }
 
 TEST_CASE("softmax gradcheck in a branch-attention weighted sum") {

@@ -10,10 +10,10 @@
 #include "core/generator.h"
 #include "core/tensor.h"
 #include "device_compare.h"
+#include "ops/cat.h"
 #include "ops/elementwise.h"
 #include "ops/matmul.h"
 #include "ops/reduce.h"
-#include "ops/cat.h"
 
 using namespace hs;
 using cuda_test::atol_for;

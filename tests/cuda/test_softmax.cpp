@@ -36,6 +36,6 @@ TEST_CASE("CUDA softmax: non-contiguous input and NaN rows as on the CPU") {
   require_close(ops::softmax_forward(x.to(kGpu).transpose(0, 1), 1),
                 ops::softmax_forward(x.transpose(0, 1), 1), 1e-6, 1e-6);
   const Tensor with_nan = from_vector(std::vector<float>{1, NAN, 2, 3, 4, 5}, {2, 3});
-  require_close(ops::softmax_forward(with_nan.to(kGpu), 1), ops::softmax_forward(with_nan, 1),
-                1e-6, 1e-6);
+  require_close(ops::softmax_forward(with_nan.to(kGpu), 1), ops::softmax_forward(with_nan, 1), 1e-6,
+                1e-6);
 }

@@ -235,7 +235,9 @@ std::vector<float> logits_with(const json& options, const nn::StateDict& weights
   NoGradGuard no_grad;
   model->eval();
   Generator gen(4);
-  return (*model)(Variable(rand({2, 3, 16, 16}, gen, DType::f32, -1.0, 1.0))).data().to_vector<float>();
+  return (*model)(Variable(rand({2, 3, 16, 16}, gen, DType::f32, -1.0, 1.0)))
+      .data()
+      .to_vector<float>();
 }
 
 double max_abs_difference(const std::vector<float>& a, const std::vector<float>& b) {

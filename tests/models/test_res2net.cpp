@@ -26,13 +26,13 @@ std::int64_t params_of(const std::string& name, const json& options = json::obje
 
 // Convolutions and BNs of one Res2Net bottleneck, from the description: conv1 in -> s·w,
 // s-1 grouped 3x3 convs w -> w, conv3 s·w -> 4p, a projection when the shape changes.
-std::int64_t bottleneck_params(std::int64_t in, std::int64_t planes, std::int64_t s,
-                               std::int64_t w, std::int64_t card, bool project) {
+std::int64_t bottleneck_params(std::int64_t in, std::int64_t planes, std::int64_t s, std::int64_t w,
+                               std::int64_t card, bool project) {
   const std::int64_t out = 4 * planes;
-  std::int64_t n = in * s * w + 2 * s * w;             // conv1, bn1
-  n += (s - 1) * (w * (w / card) * 9 + 2 * w);         // convs, bns
-  n += s * w * out + 2 * out;                          // conv3, bn3
-  if (project) n += in * out + 2 * out;                // downsample
+  std::int64_t n = in * s * w + 2 * s * w;      // conv1, bn1
+  n += (s - 1) * (w * (w / card) * 9 + 2 * w);  // convs, bns
+  n += s * w * out + 2 * out;                   // conv3, bn3
+  if (project) n += in * out + 2 * out;         // downsample
   return n;
 }
 
@@ -83,8 +83,9 @@ TEST_CASE("res2net: res2net50_26w_4s has about 4.2 G multiply-adds on 224x224") 
 TEST_CASE("res2net: timm's parameter names; the first block of every stage is a stage block") {
   auto model = create_model("res2net50_26w_4s");
   const nn::StateDict sd = model->state_dict();
-  for (const char* key : {"layer1.0.conv1.weight", "layer1.0.convs.2.weight", "layer1.0.bns.0.running_var",
-                          "layer1.0.conv3.weight", "layer1.0.downsample.0.weight", "layer4.2.bn3.bias"})
+  for (const char* key :
+       {"layer1.0.conv1.weight", "layer1.0.convs.2.weight", "layer1.0.bns.0.running_var",
+        "layer1.0.conv3.weight", "layer1.0.downsample.0.weight", "layer4.2.bn3.bias"})
     CHECK(sd.count(key) == 1);
   CHECK(sd.count("layer1.0.convs.3.weight") == 0);  // scale 4: three convs
   CHECK(sd.at("layer2.0.convs.0.weight").shape() == Shape{52, 52, 3, 3});
@@ -98,13 +99,15 @@ TEST_CASE("res2net: timm's parameter names; the first block of every stage is a 
 
 TEST_CASE("res2net: forward shapes and option errors") {
   NoGradGuard no_grad;
-  auto cifar = create_model("res2net29_cifar", {{"s", 3}, {"w0", 4}, {"in_channels", 1}, {"classes", 7}});
+  auto cifar =
+      create_model("res2net29_cifar", {{"s", 3}, {"w0", 4}, {"in_channels", 1}, {"classes", 7}});
   cifar->eval();
   CHECK((*cifar)(Variable(zeros({2, 1, 28, 28}))).shape() == Shape{2, 7});
   auto next = create_model("res2next29_6c24w4s");
   next->eval();
   CHECK((*next)(Variable(zeros({1, 3, 32, 32}))).shape() == Shape{1, 10});
-  CHECK_THROWS_WITH(create_model("res2net29_cifar", {{"s", 1}}), Catch::Contains("'s' must be >= 2"));
+  CHECK_THROWS_WITH(create_model("res2net29_cifar", {{"s", 1}}),
+                    Catch::Contains("'s' must be >= 2"));
   CHECK_THROWS_WITH(create_model("res2net29_cifar", {{"ratio", 0.5}}),
                     Catch::Contains("unknown option 'ratio' for res2net29_cifar"));
 }

@@ -44,8 +44,8 @@ TEST_CASE("sknet: skresnext50_32x4d has the published size") {
   CHECK(std::abs(summary.total_macs / 1e9 - 4.47) < 0.02);
   const nn::StateDict sd = model->state_dict();
   for (const char* key : {"layer1.0.conv2.paths.0.conv.weight", "layer1.0.conv2.paths.1.bn.bias",
-                          "layer1.0.conv2.attn.fc_reduce.weight", "layer4.2.conv2.attn.fc_select.weight",
-                          "layer1.0.downsample.0.weight"})
+                          "layer1.0.conv2.attn.fc_reduce.weight",
+                          "layer4.2.conv2.attn.fc_select.weight", "layer1.0.downsample.0.weight"})
     CHECK(sd.count(key) == 1);
   CHECK(sd.at("layer1.0.conv2.paths.0.conv.weight").shape() == Shape{128, 4, 3, 3});
   CHECK(sd.at("layer4.0.conv2.attn.fc_reduce.weight").shape() == Shape{64, 1024, 1, 1});

@@ -103,7 +103,8 @@ TEST_CASE("make_schedule rounds a fractional warm-up to whole steps", "[lr_sched
   // 0.25 of a 10-step epoch is 2.5 steps: rounded to 3, so a one-epoch run can warm up.
   const auto cosine = make_schedule("cosine", 0.1, 10, 1, 0.25);
   const CosineLr direct(0.1, 10, 3);
-  for (std::int64_t step = 0; step <= 10; ++step) REQUIRE(cosine->lr_at(step) == direct.lr_at(step));
+  for (std::int64_t step = 0; step <= 10; ++step)
+    REQUIRE(cosine->lr_at(step) == direct.lr_at(step));
   REQUIRE(cosine->lr_at(0) == Approx(0.1 / 3).epsilon(1e-14));
   REQUIRE(cosine->lr_at(3) == Approx(0.1).epsilon(1e-14));
 }

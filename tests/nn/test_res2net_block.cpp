@@ -7,8 +7,8 @@
 
 #include "autograd/conv2d.h"
 #include "autograd/functions.h"
-#include "autograd/gradcheck.h"
 #include "autograd/grad_mode.h"
+#include "autograd/gradcheck.h"
 #include "autograd/nn_functions.h"
 #include "nn/init.h"
 #include "nn/res2net_block.h"
@@ -53,9 +53,9 @@ Tensor hand_assembled(const Res2NetBlock& block, const Res2NetBlockOptions& o, c
     const Variable input = i == 0 || o.stage ? xs[i] : add(xs[i], ys.back());
     const Variable conv =
         conv2d(input, Variable(sd.at("convs" + p + "weight")), {}, o.stride, 1, 1, o.cardinality);
-    ys.push_back(relu(batch_norm(conv, Variable(sd.at("bns" + p + "weight")),
-                                 Variable(sd.at("bns" + p + "bias")), sd.at("bns" + p + "running_mean"),
-                                 sd.at("bns" + p + "running_var"), /*training=*/false)));
+    ys.push_back(relu(batch_norm(
+        conv, Variable(sd.at("bns" + p + "weight")), Variable(sd.at("bns" + p + "bias")),
+        sd.at("bns" + p + "running_mean"), sd.at("bns" + p + "running_var"), /*training=*/false)));
   }
   ys.push_back(o.stage ? avg_pool2d(xs.back(), 3, o.stride, 1, /*count_include_pad=*/true)
                        : xs.back());

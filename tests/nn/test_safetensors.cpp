@@ -304,21 +304,24 @@ TEST_CASE("a header longer than the 100 MB limit is refused before it is read",
                         Contains("more than the limit of 104857600 bytes"));
 }
 
-TEST_CASE("tensor byte ranges beyond the file and overflowing shapes are refused before "
-          "allocation",
-          "[nn][safetensors][limits]") {
+TEST_CASE(
+    "tensor byte ranges beyond the file and overflowing shapes are refused before "
+    "allocation",
+    "[nn][safetensors][limits]") {
   TempDir dir;
   const std::string path = dir.file("claims.safetensors");
   // A tensor of 2^40 floats in a file of a few bytes: refused by its byte range, never
   // allocated (an allocation of 4 TiB would throw std::bad_alloc, not hs::Error).
-  write_bytes(path, file_with_header(
-                        R"({"w":{"dtype":"F32","shape":[1099511627776],"data_offsets":[0,4398046511104]}})",
-                        8));
+  write_bytes(
+      path,
+      file_with_header(
+          R"({"w":{"dtype":"F32","shape":[1099511627776],"data_offsets":[0,4398046511104]}})", 8));
   CHECK_THROWS_WITH(nn::read_safetensors(path),
                     Contains(path) && Contains("lies beyond the data section"));
-  write_bytes(path, file_with_header(
-                        R"({"w":{"dtype":"F32","shape":[4294967296,4294967296],"data_offsets":[0,8]}})",
-                        8));
+  write_bytes(
+      path,
+      file_with_header(
+          R"({"w":{"dtype":"F32","shape":[4294967296,4294967296],"data_offsets":[0,8]}})", 8));
   CHECK_THROWS_WITH(nn::read_safetensors(path), Contains(path) && Contains("too many elements"));
 }
 

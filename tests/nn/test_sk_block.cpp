@@ -36,7 +36,8 @@ void randomise_batch_norms(Module& block, Generator& gen) {
     if (name.find("bn.") == std::string::npos || name.find("num_batches") != std::string::npos)
       continue;
     const bool var = name.find("running_var") != std::string::npos;
-    Tensor(tensor).copy_(rand(tensor.shape(), gen, tensor.dtype(), var ? 0.5 : -0.5, var ? 2.0 : 0.5));
+    Tensor(tensor).copy_(
+        rand(tensor.shape(), gen, tensor.dtype(), var ? 0.5 : -0.5, var ? 2.0 : 0.5));
   }
 }
 
@@ -62,7 +63,8 @@ std::vector<double> hand_assembled(const SelectiveKernel& block, const Selective
   Variable total(u[0]);
   for (std::size_t m = 1; m < u.size(); ++m) total = add(total, Variable(u[m]));
   const Variable pooled = global_avg_pool2d(total);
-  const Variable z = bn_relu(conv2d(pooled, Variable(sd.at("attn.fc_reduce.weight")), {}), sd, "attn.bn.");
+  const Variable z =
+      bn_relu(conv2d(pooled, Variable(sd.at("attn.fc_reduce.weight")), {}), sd, "attn.bn.");
   const std::vector<double> logits =
       conv2d(z, Variable(sd.at("attn.fc_select.weight")), {}).data().to_vector<double>();
   const std::int64_t n = x.size(0), c = o.out_channels, plane = u[0].size(2) * u[0].size(3);
@@ -147,15 +149,17 @@ TEST_CASE("SelectiveKernel: names, shapes, make_divisible and errors") {
     block.eval();
     CHECK(block(Variable(zeros({1, 64, 9, 9}))).shape() == Shape{1, 64, 5, 5});
   }
-  CHECK(make_divisible(128 / 16.0, 32) == 32);    // skresnext50 stage 1: 8 -> 32
-  CHECK(make_divisible(1024 / 16.0, 32) == 64);   // stage 4: 64
+  CHECK(make_divisible(128 / 16.0, 32) == 32);   // skresnext50 stage 1: 8 -> 32
+  CHECK(make_divisible(1024 / 16.0, 32) == 64);  // stage 4: 64
   CHECK(make_divisible(37, 8) == 40);
-  CHECK(make_divisible(10, 8) == 16);             // 8 would lose more than 10%
-  CHECK_THROWS_WITH(SelectiveKernel(options(4, 1, 1, 1, 2)), Catch::Contains("at least 2 branches"));
+  CHECK(make_divisible(10, 8) == 16);  // 8 would lose more than 10%
+  CHECK_THROWS_WITH(SelectiveKernel(options(4, 1, 1, 1, 2)),
+                    Catch::Contains("at least 2 branches"));
   CHECK_THROWS_WITH(SelectiveKernel(options(6, 2, 4, 1, 2)),
                     Catch::Contains("cardinality 4 must divide the channels 6"));
   NoGradGuard no_grad;
-  CHECK_THROWS_WITH(block(Variable(zeros({1, 32, 4, 4}))), Catch::Contains("input must be [N,64,H,W]"));
+  CHECK_THROWS_WITH(block(Variable(zeros({1, 32, 4, 4}))),
+                    Catch::Contains("input must be [N,64,H,W]"));
 }
 
 TEST_CASE("SelectiveKernel gradcheck: two branches") {

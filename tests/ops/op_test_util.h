@@ -1,7 +1,7 @@
 #pragma once
 // Helpers shared by the operator tests: tolerance checks against naive f64 references.
-#include <catch2/catch.hpp>
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <cmath>
 #include <limits>
 #include <vector>

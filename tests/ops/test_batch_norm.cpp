@@ -1,16 +1,17 @@
 // Batch norm and fused BN + ReLU: hand-computed values on a tiny tensor (train, eval,
 // running statistics), forward and backward against naive f64 loops on odd shapes, batch 1,
-// 2-D inputs and non-contiguous views, the fused residual add + ReLU, f32 against f64 (also with a large mean and rows
-// longer than a summation block), independence of the thread count, and every argument error.
-#include <catch2/catch.hpp>
+// 2-D inputs and non-contiguous views, the fused residual add + ReLU, f32 against f64 (also with a
+// large mean and rows longer than a summation block), independence of the thread count, and every
+// argument error.
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <cmath>
 #include <limits>
 #include <vector>
 
-#include "ops/op_test_util.h"
-#include "ops/batch_norm.h"
 #include "core/threads.h"
+#include "ops/batch_norm.h"
+#include "ops/op_test_util.h"
 
 using namespace hs;
 using hs::test::require_values;
@@ -278,13 +279,14 @@ TEST_CASE("batch_norm_add_relu: relu(batch_norm(x) + residual) for any residual 
   const Tensor dense = randn64(x.shape(), gen, 0.0, 0.7);
   for (bool training : {true, false}) {
     for (const Tensor& residual : {dense, plane_transposed_copy(dense)}) {
-      INFO((training ? "training" : "eval") << (residual.is_contiguous() ? ", dense" : ", strided"));
+      INFO((training ? "training" : "eval")
+           << (residual.is_contiguous() ? ", dense" : ", strided"));
       const Tensor rm = randn64({4}, gen), rv = rand({4}, gen, DType::f64, 0.5, 2.0);
       const ops::BatchNormForward plain =
           ops::batch_norm_forward(x, gamma, beta, rm.clone(), rv.clone(), training);
       Tensor fused_rm = rm.clone(), fused_rv = rv.clone();
-      const ops::BatchNormForward fused = ops::batch_norm_add_relu_forward(
-          x, residual, gamma, beta, fused_rm, fused_rv, training);
+      const ops::BatchNormForward fused =
+          ops::batch_norm_add_relu_forward(x, residual, gamma, beta, fused_rm, fused_rv, training);
       std::vector<double> expected = plain.y.to_vector<double>();
       const std::vector<double> r = residual.to_vector<double>();
       for (std::size_t i = 0; i < expected.size(); ++i)
@@ -295,10 +297,10 @@ TEST_CASE("batch_norm_add_relu: relu(batch_norm(x) + residual) for any residual 
     }
   }
   using Catch::Contains;
-  REQUIRE_THROWS_WITH(ops::batch_norm_add_relu_forward(x, randn64({3, 4, 5, 4}, gen), gamma, beta,
-                                                       Tensor(), Tensor(), true),
-                      Contains("batch_norm_add_relu") && Contains("residual") &&
-                          Contains("[3,4,5,4]"));
+  REQUIRE_THROWS_WITH(
+      ops::batch_norm_add_relu_forward(x, randn64({3, 4, 5, 4}, gen), gamma, beta, Tensor(),
+                                       Tensor(), true),
+      Contains("batch_norm_add_relu") && Contains("residual") && Contains("[3,4,5,4]"));
   REQUIRE_THROWS_WITH(ops::batch_norm_add_relu_forward(x, dense.to(DType::f32), gamma, beta,
                                                        Tensor(), Tensor(), true),
                       Contains("batch_norm_add_relu") && Contains("f32"));

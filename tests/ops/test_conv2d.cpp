@@ -14,9 +14,9 @@
 #include "core/generator.h"
 #include "core/tensor.h"
 #include "core/threads.h"
-#include "ops/cpu/conv2d_direct.h"
-#include "ops/conv2d.h"
 #include "kernels/im2col_index.h"
+#include "ops/conv2d.h"
+#include "ops/cpu/conv2d_direct.h"
 
 using namespace hs;
 using namespace hs::ops;

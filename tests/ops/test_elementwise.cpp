@@ -9,15 +9,15 @@
 
 #include "core/generator.h"
 #include "core/tensor.h"
-#include "ops/op_test_util.h"
 #include "ops/elementwise.h"
+#include "ops/op_test_util.h"
 
 using hs::DType;
 using hs::Shape;
 using hs::Tensor;
-using hs::test::max_error;
 using hs::ops::BinaryOp;
 using hs::ops::UnaryOp;
+using hs::test::max_error;
 
 namespace {
 

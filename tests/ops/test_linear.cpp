@@ -6,8 +6,8 @@
 #include <limits>
 #include <vector>
 
-#include "ops/op_test_util.h"
 #include "ops/linear.h"
+#include "ops/op_test_util.h"
 
 using namespace hs;
 using hs::test::require_values;

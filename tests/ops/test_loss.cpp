@@ -6,8 +6,8 @@
 #include <limits>
 #include <vector>
 
-#include "ops/op_test_util.h"
 #include "ops/loss.h"
+#include "ops/op_test_util.h"
 
 using namespace hs;
 using hs::test::require_values;

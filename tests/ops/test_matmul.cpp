@@ -9,8 +9,8 @@
 #include "core/generator.h"
 #include "core/tensor.h"
 #include "core/threads.h"
-#include "ops/op_test_util.h"
 #include "ops/matmul.h"
+#include "ops/op_test_util.h"
 
 using hs::DType;
 using hs::Shape;

@@ -20,8 +20,10 @@ struct View {
   std::int64_t outer = 1, n = 1, inner = 1;
   View(const Shape& shape, std::int64_t dim) {
     for (std::int64_t d = 0; d < static_cast<std::int64_t>(shape.size()); ++d) {
-      if (d < dim) outer *= shape[d];
-      else if (d > dim) inner *= shape[d];
+      if (d < dim)
+        outer *= shape[d];
+      else if (d > dim)
+        inner *= shape[d];
     }
     n = shape[dim];
   }
@@ -76,8 +78,7 @@ TEST_CASE("softmax: forward and backward against the definitions over every dime
         const Tensor y = ops::softmax_forward(x, dim);
         const std::vector<double> want = naive_softmax(xv, shape, d);
         require_values(y, want, tol);
-        require_values(ops::softmax_backward(y, dy, dim), naive_backward(want, dyv, shape, d),
-                       tol);
+        require_values(ops::softmax_backward(y, dy, dim), naive_backward(want, dyv, shape, d), tol);
       }
     }
   }
@@ -122,8 +123,9 @@ TEST_CASE("softmax: argument errors name the operator and the offending value") 
   CHECK_THROWS_WITH(ops::softmax_forward(zeros({2}, DType::i64), 0),
                     Catch::Contains("softmax: needs f32 or f64"));
   CHECK_THROWS_WITH(ops::softmax_forward(Tensor(), 0), Catch::Contains("input is an undefined"));
-  CHECK_THROWS_WITH(ops::softmax_backward(x, zeros({3, 2}), 1),
-                    Catch::Contains("softmax_backward: grad [3,2] does not match the output [2,3]"));
+  CHECK_THROWS_WITH(
+      ops::softmax_backward(x, zeros({3, 2}), 1),
+      Catch::Contains("softmax_backward: grad [3,2] does not match the output [2,3]"));
   CHECK_THROWS_WITH(ops::softmax_backward(x, zeros({2, 3}, DType::f64), 1),
                     Catch::Contains("dtypes differ"));
 }

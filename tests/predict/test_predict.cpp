@@ -2,8 +2,8 @@
 // conversion and bilinear resizing against direct formulas, top-k ranking, the command's
 // output for images, and its logits CSV against the model's own eval forward.
 #include <png.h>
-#include <zlib.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include <catch2/catch.hpp>
 #include <cmath>
@@ -365,10 +365,11 @@ TEST_CASE("read_png reports missing, foreign, truncated and corrupt files by nam
   // A valid header claiming 100000 x 100000 gray pixels (10 GB) is refused before decoding.
   std::vector<std::uint8_t> huge = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
   auto push32 = [&](std::uint32_t v) {
-    for (int shift = 24; shift >= 0; shift -= 8) huge.push_back(static_cast<std::uint8_t>(v >> shift));
+    for (int shift = 24; shift >= 0; shift -= 8)
+      huge.push_back(static_cast<std::uint8_t>(v >> shift));
   };
-  const std::vector<std::uint8_t> ihdr = {'I', 'H', 'D', 'R', 0, 1, 0x86, 0xa0, 0, 1, 0x86, 0xa0,
-                                          8, 0, 0, 0, 0};
+  const std::vector<std::uint8_t> ihdr = {'I', 'H',  'D',  'R', 0, 1, 0x86, 0xa0, 0,
+                                          1,   0x86, 0xa0, 8,   0, 0, 0,    0};
   // png_read_info reads up to the first IDAT chunk: an empty one, then IEND.
   for (const std::vector<std::uint8_t>& chunk :
        {ihdr, std::vector<std::uint8_t>{'I', 'D', 'A', 'T'},

@@ -33,7 +33,8 @@ TEST_CASE("hsnet bench prints its timings and the parseable summary line", "[too
 
 TEST_CASE("hsnet keeps the user's OpenMP wait settings", "[tools][bench]") {
   {
-    const auto [status, out] = run_hsnet(kTinyBench, "env -u GOMP_SPINCOUNT OMP_WAIT_POLICY=active");
+    const auto [status, out] =
+        run_hsnet(kTinyBench, "env -u GOMP_SPINCOUNT OMP_WAIT_POLICY=active");
     INFO(out);
     REQUIRE(status == 0);
     REQUIRE(wait_of(out) == "OMP_WAIT_POLICY=active");
@@ -57,7 +58,8 @@ TEST_CASE("without settings hsnet chooses brief spinning or sleeping", "[tools][
 
 TEST_CASE("hsnet bench's train step may leave out the optimizer; bad choices are errors",
           "[tools][bench]") {
-  for (const char* extra : {" --optimizer none", " --optimizer sgd", " --mode infer --calibrate 0"}) {
+  for (const char* extra :
+       {" --optimizer none", " --optimizer sgd", " --mode infer --calibrate 0"}) {
     const auto [status, out] = run_hsnet(kTinyBench + extra);
     INFO(extra << "\n" << out);
     REQUIRE(status == 0);

@@ -26,10 +26,13 @@ struct ParsedSvg {
 ParsedSvg parse(const std::string& svg) {
   ParsedSvg p;
   const std::regex node(R"re(<g class="node (\w+)" data-id="(\w+)">)re");
-  for (auto it = std::sregex_iterator(svg.begin(), svg.end(), node); it != std::sregex_iterator(); ++it)
+  for (auto it = std::sregex_iterator(svg.begin(), svg.end(), node); it != std::sregex_iterator();
+       ++it)
     p.node_kinds[(*it)[2]] = (*it)[1];
-  const std::regex edge(R"re(<g class="edge" data-from="(\w+)" data-to="(\w+)" data-channels="(\d+)">)re");
-  for (auto it = std::sregex_iterator(svg.begin(), svg.end(), edge); it != std::sregex_iterator(); ++it) {
+  const std::regex edge(
+      R"re(<g class="edge" data-from="(\w+)" data-to="(\w+)" data-channels="(\d+)">)re");
+  for (auto it = std::sregex_iterator(svg.begin(), svg.end(), edge); it != std::sregex_iterator();
+       ++it) {
     ++p.edges;
     const std::int64_t c = std::stoll((*it)[3]);
     p.out_of[(*it)[1]] += c;
@@ -54,7 +57,7 @@ void check_hs(const nn::HSBlockOptions& o) {
   for (const auto& g : plan) carries += g.carry_in > 0;
   const bool strided = o.stride == 2;
   INFO(block.extra_repr());
-  CHECK(count_kind(p, "tensor") == s + 2);                   // input, s splits, output
+  CHECK(count_kind(p, "tensor") == s + 2);                        // input, s splits, output
   CHECK(count_kind(p, "op") == (s - 1) + (strided ? 1 : 0) + 1);  // convs, pool, concatenation
   // input -> x_i, x_i -> conv or pool, carries, every group -> cat, cat -> output
   CHECK(p.edges == s + (s - 1) + (strided ? 1 : 0) + carries + s + 1);
@@ -131,7 +134,8 @@ TEST_CASE("explain: the SK diagram has a branch per dilation, the sum, attention
 TEST_CASE("hsnet explain prints the bookkeeping and writes the SVG; bad options are errors") {
   const std::string path = "test_explain_block.svg";
   std::remove(path.c_str());
-  const auto [status, out] = hs::test::run_hsnet("explain --block hs --s 4 --w 8 --ratio 0.5 --out " + path);
+  const auto [status, out] =
+      hs::test::run_hsnet("explain --block hs --s 4 --w 8 --ratio 0.5 --out " + path);
   INFO(out);
   REQUIRE(status == 0);
   CHECK(out.find("    3      8         4     12          6          6") != std::string::npos);
@@ -144,7 +148,8 @@ TEST_CASE("hsnet explain prints the bookkeeping and writes the SVG; bad options 
   CHECK(parse(svg.str()).into.at("cat") == 32);
   std::remove(path.c_str());
 
-  const auto [res2net_status, res2net_out] = hs::test::run_hsnet("explain --block res2net --s 4 --w 26");
+  const auto [res2net_status, res2net_out] =
+      hs::test::run_hsnet("explain --block res2net --s 4 --w 26");
   CHECK(res2net_status == 0);
   CHECK(res2net_out.find("x1 + y0") != std::string::npos);
   CHECK(res2net_out.find("passes through") != std::string::npos);
