@@ -10,6 +10,7 @@
 #include "autograd/grad_mode.h"
 #include "autograd/gradcheck.h"
 #include "autograd/nn_functions.h"
+#include "block_grad_util.h"
 #include "nn/init.h"
 #include "nn/res2net_block.h"
 
@@ -85,32 +86,6 @@ void require_matches_hand_assembled(const Res2NetBlockOptions& o, const Shape& i
   CHECK(worst < 1e-12);
 }
 
-void require_block_gradcheck(const Res2NetBlockOptions& opts, const Shape& input) {
-  manual_seed(7);
-  Res2NetBlock block(opts);
-  block.to(DType::f64);
-  block.train();
-  Generator gen(8);
-  std::vector<Variable> inputs = {Variable(rand(input, gen, DType::f64, -1.0, 1.0), true)};
-  std::vector<std::string> names = {"input"};
-  for (auto& [name, p] : block.named_parameters()) {
-    if (name.rfind("bns.", 0) == 0)
-      Tensor(p.data()).copy_(rand(p.shape(), gen, DType::f64, 0.5, 1.5));
-    inputs.push_back(p);
-    names.push_back(name);
-  }
-  const GradcheckResult result =
-      gradcheck([&block](const std::vector<Variable>& in) { return block(in[0]); }, inputs);
-  INFO(block.extra_repr());
-  INFO(result.report());
-  REQUIRE(result.inputs.size() == names.size());
-  for (const GradcheckInputReport& r : result.inputs) {
-    INFO(names[r.index]);
-    CHECK(r.ok);
-  }
-  REQUIRE(result.ok);
-}
-
 }  // namespace
 
 TEST_CASE("Res2NetBlock equals the hierarchy written out from the equations") {
@@ -149,14 +124,14 @@ TEST_CASE("Res2NetBlock: shapes, parameters and errors") {
 }
 
 TEST_CASE("Res2NetBlock gradcheck: normal block, scale 4") {
-  require_block_gradcheck(options(4, 2, 1, 1, false), {2, 8, 4, 4});
+  test::require_block_gradcheck<Res2NetBlock>(options(4, 2, 1, 1, false), {2, 8, 4, 4}, "bns.");
 }
 
 TEST_CASE("Res2NetBlock gradcheck: stage blocks, stride 1 and 2") {
-  require_block_gradcheck(options(3, 2, 1, 1, true), {2, 6, 4, 4});
-  require_block_gradcheck(options(3, 2, 1, 2, true), {2, 6, 5, 5});
+  test::require_block_gradcheck<Res2NetBlock>(options(3, 2, 1, 1, true), {2, 6, 4, 4}, "bns.");
+  test::require_block_gradcheck<Res2NetBlock>(options(3, 2, 1, 2, true), {2, 6, 5, 5}, "bns.");
 }
 
 TEST_CASE("Res2NetBlock gradcheck: grouped convolutions") {
-  require_block_gradcheck(options(3, 4, 2, 1, false), {2, 12, 3, 3});
+  test::require_block_gradcheck<Res2NetBlock>(options(3, 4, 2, 1, false), {2, 12, 3, 3}, "bns.");
 }

@@ -12,6 +12,7 @@
 #include "autograd/grad_mode.h"
 #include "autograd/gradcheck.h"
 #include "autograd/nn_functions.h"
+#include "block_grad_util.h"
 #include "nn/init.h"
 #include "nn/sk_block.h"
 
@@ -102,31 +103,6 @@ void require_matches_hand_assembled(const SelectiveKernelOptions& o, const Shape
   CHECK(worst < 1e-12);
 }
 
-void require_block_gradcheck(const SelectiveKernelOptions& o, const Shape& input) {
-  manual_seed(7);
-  SelectiveKernel block(o);
-  block.to(DType::f64);
-  block.train();
-  Generator gen(8);
-  std::vector<Variable> inputs = {Variable(rand(input, gen, DType::f64, -1.0, 1.0), true)};
-  std::vector<std::string> names = {"input"};
-  for (auto& [name, p] : block.named_parameters()) {
-    if (name.find("bn.") != std::string::npos)
-      Tensor(p.data()).copy_(rand(p.shape(), gen, DType::f64, 0.5, 1.5));
-    inputs.push_back(p);
-    names.push_back(name);
-  }
-  const GradcheckResult result =
-      gradcheck([&block](const std::vector<Variable>& in) { return block(in[0]); }, inputs);
-  INFO(block.extra_repr());
-  INFO(result.report());
-  for (const GradcheckInputReport& r : result.inputs) {
-    INFO(names[r.index]);
-    CHECK(r.ok);
-  }
-  REQUIRE(result.ok);
-}
-
 }  // namespace
 
 TEST_CASE("SelectiveKernel equals the selection written out from the equations") {
@@ -163,9 +139,9 @@ TEST_CASE("SelectiveKernel: names, shapes, make_divisible and errors") {
 }
 
 TEST_CASE("SelectiveKernel gradcheck: two branches") {
-  require_block_gradcheck(options(4, 2, 1, 1, 2), {2, 4, 4, 4});
+  test::require_block_gradcheck<SelectiveKernel>(options(4, 2, 1, 1, 2), {2, 4, 4, 4}, "bn.");
 }
 
 TEST_CASE("SelectiveKernel gradcheck: three branches, stride 2, grouped") {
-  require_block_gradcheck(options(4, 3, 2, 2, 3), {2, 4, 5, 5});
+  test::require_block_gradcheck<SelectiveKernel>(options(4, 3, 2, 2, 3), {2, 4, 5, 5}, "bn.");
 }
