@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "core/error.h"
+#include "tools/report_html.h"
 
 namespace hs::tools {
 
@@ -182,29 +183,6 @@ namespace {
 constexpr double kColumnWidth = 220, kRowHeight = 92, kBoxHeight = 34, kMargin = 30,
                  kTitleHeight = 40;
 
-std::string escaped(const std::string& text) {
-  std::string out;
-  for (char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
-
 struct Placed {
   double cx, cy, half_w, half_h;
 };
@@ -242,8 +220,8 @@ std::string diagram_svg(const BlockDiagram& d) {
      << "<defs><marker id=\"arrow\" viewBox=\"0 0 10 10\" refX=\"9\" refY=\"5\" markerWidth=\"7\" "
         "markerHeight=\"7\" orient=\"auto\"><path d=\"M0,0 L10,5 L0,10 z\" "
         "fill=\"#555\"/></marker></defs>\n"
-     << "<text class=\"title\" x=\"" << kMargin << "\" y=\"" << kMargin << "\">" << escaped(d.title)
-     << "</text>\n";
+     << "<text class=\"title\" x=\"" << kMargin << "\" y=\"" << kMargin << "\">"
+     << html_escape(d.title) << "</text>\n";
   for (const DiagramEdge& e : d.edges) {
     HS_CHECK(at.count(e.from) && at.count(e.to), "explain: edge ", e.from, " -> ", e.to,
              " names a node the diagram lacks");
@@ -288,11 +266,11 @@ std::string diagram_svg(const BlockDiagram& d) {
     const std::size_t cut = n.kind == "op" ? n.label.find(" +") : std::string::npos;
     if (cut == std::string::npos) {
       os << "<text x=\"" << p.cx << "\" y=\"" << p.cy + 4 << "\" text-anchor=\"middle\">"
-         << escaped(n.label) << "</text></g>\n";
+         << html_escape(n.label) << "</text></g>\n";
     } else {
       os << "<text x=\"" << p.cx << "\" y=\"" << p.cy - 3 << "\" text-anchor=\"middle\">"
-         << escaped(n.label.substr(0, cut)) << "<tspan x=\"" << p.cx << "\" dy=\"15\">"
-         << escaped(n.label.substr(cut + 1)) << "</tspan></text></g>\n";
+         << html_escape(n.label.substr(0, cut)) << "<tspan x=\"" << p.cx << "\" dy=\"15\">"
+         << html_escape(n.label.substr(cut + 1)) << "</tspan></text></g>\n";
     }
   }
   os << "</svg>\n";
