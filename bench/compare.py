@@ -29,7 +29,8 @@ import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-DEFAULT_MODELS = ["hs_resnet29_cifar", "hs_resnet56_cifar", "resnet20_cifar"]
+DEFAULT_MODELS = ["hs_resnet29_cifar", "hs_resnet56_cifar", "resnet20_cifar", "res2net29_cifar",
+                  "skresnet29_cifar"]
 # hsnet's "steps:" line names how its idle OpenMP threads waited (chosen at start-up).
 OPENMP_WAIT = re.compile(r"OpenMP wait: (.*)\)\s*$", re.MULTILINE)
 BENCH_LINE = re.compile(r"^bench: model=(\S+) mode=(\S+) batch=(\d+) img_per_s=(\S+) "

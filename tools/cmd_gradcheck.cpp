@@ -1,5 +1,6 @@
 // hsnet gradcheck: central-difference check, in f64 with BN in training mode, of the input
-// and every parameter of an HS block, an HS bottleneck or a small HS-ResNet.
+// and every parameter of an HS block, an HS bottleneck or a small HS-ResNet, or of a
+// Res2Net or Selective-Kernel block or bottleneck.
 #include <iostream>
 
 #include "tools/commands.h"
@@ -9,7 +10,9 @@ namespace hs::tools {
 
 Command add_gradcheck(CLI::App& app) {
   auto a = std::make_shared<GradcheckTarget>();
-  app.add_option("--target", a->target, "hs_block | hs_bottleneck | hs_resnet")
+  app.add_option("--target", a->target,
+                 "hs_block | hs_bottleneck | hs_resnet | res2net_block | res2net_bottleneck | "
+                 "sk_block | sk_bottleneck")
       ->capture_default_str();
   app.add_option("--s", a->s, "split number")->capture_default_str();
   app.add_option("--w", a->w, "group width (hs_resnet: w0)")->capture_default_str();

@@ -6,7 +6,9 @@
 
 #include "autograd/gradcheck.h"
 #include "models/blocks.h"
+#include "models/res2net.h"
 #include "models/resnet.h"
+#include "models/sknet.h"
 #include "nn/hs_block.h"
 #include "nn/init.h"
 
@@ -43,8 +45,47 @@ std::pair<std::shared_ptr<nn::Module>, std::int64_t> build(const GradcheckTarget
     o.classes = 3;
     return {models::hs_resnet_cifar(11, o), 3};
   }
+  if (a.target == "res2net_block" || a.target == "res2net_bottleneck") {
+    HS_CHECK(a.split.empty(), "gradcheck: --split applies to the HS targets only");
+    if (a.target == "res2net_block") {
+      nn::Res2NetBlockOptions r;
+      r.scale = s;
+      r.width = a.w;
+      r.stride = a.stride;
+      r.stage = a.stride != 1;
+      return {std::make_shared<nn::Res2NetBlock>(r), s * a.w};
+    }
+    models::Res2NetBottleneckOptions b;
+    b.planes = a.w;
+    b.in = 4 * a.w;  // a normal block at stride 1, a stage block (projection) at stride 2
+    b.stride = a.stride;
+    b.scale = s;
+    b.width = a.w;
+    return {std::make_shared<models::Res2NetBottleneck>(b), b.in};
+  }
+  if (a.target == "sk_block" || a.target == "sk_bottleneck") {
+    HS_CHECK(a.split.empty(), "gradcheck: --split applies to the HS targets only");
+    // --s branches of --w channels, as `hsnet explain --block sk` reads them.
+    if (a.target == "sk_block") {
+      nn::SelectiveKernelOptions k;
+      k.in_channels = k.out_channels = a.w;
+      k.branches = s;
+      k.stride = a.stride;
+      k.attention = nn::make_divisible(a.w / 16.0, 8);
+      return {std::make_shared<nn::SelectiveKernel>(k), a.w};
+    }
+    models::SKBottleneckOptions b;
+    b.planes = a.w;
+    b.in = 4 * a.w;
+    b.stride = a.stride;
+    b.width = a.w;
+    b.branches = s;
+    b.attention = nn::make_divisible(a.w / 16.0, 8);
+    return {std::make_shared<models::SKBottleneck>(b), b.in};
+  }
   HS_FAIL("gradcheck: unknown --target '", a.target,
-          "' (valid: hs_block, hs_bottleneck, hs_resnet)");
+          "' (valid: hs_block, hs_bottleneck, hs_resnet, res2net_block, res2net_bottleneck, "
+          "sk_block, sk_bottleneck)");
 }
 
 }  // namespace
