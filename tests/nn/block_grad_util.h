@@ -11,6 +11,7 @@
 #include "autograd/gradcheck.h"
 #include "core/generator.h"
 #include "nn/init.h"
+#include "nn/module.h"
 
 namespace hs::test {
 
@@ -42,6 +43,19 @@ void require_block_gradcheck(const Options& options, const Shape& input,
     CHECK(r.ok);
   }
   REQUIRE(result.ok);
+}
+
+// Random BN scales, shifts and running means in [-0.5, 0.5] and running variances in
+// [0.5, 2] for every buffer and parameter whose name holds `bn_marker`, so that an eval-mode
+// batch norm is not the identity.
+inline void randomise_batch_norms(nn::Module& block, Generator& gen, const std::string& bn_marker) {
+  for (auto& [name, tensor] : block.state_dict()) {
+    if (name.find(bn_marker) == std::string::npos || name.find("num_batches") != std::string::npos)
+      continue;
+    const bool var = name.find("running_var") != std::string::npos;
+    Tensor(tensor).copy_(
+        rand(tensor.shape(), gen, tensor.dtype(), var ? 0.5 : -0.5, var ? 2.0 : 0.5));
+  }
 }
 
 }  // namespace hs::test

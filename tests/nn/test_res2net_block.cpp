@@ -30,17 +30,6 @@ Res2NetBlockOptions options(std::int64_t scale, std::int64_t width, std::int64_t
   return o;
 }
 
-// Random BN affine parameters and running statistics, so eval-mode BN is not the identity.
-void randomise_batch_norms(Module& block, Generator& gen) {
-  for (auto& [name, tensor] : block.state_dict()) {
-    const bool bn = name.rfind("bns.", 0) == 0;
-    if (bn && name.find("running_var") != std::string::npos)
-      Tensor(tensor).copy_(rand(tensor.shape(), gen, tensor.dtype(), 0.5, 2.0));
-    else if (bn && name.find("num_batches") == std::string::npos)
-      Tensor(tensor).copy_(rand(tensor.shape(), gen, tensor.dtype(), -0.5, 0.5));
-  }
-}
-
 // y_0 = K_0(x_0), y_i = K_i(x_i [+ y_{i-1}]), last split passed (or pooled), written out
 // from the equations with the block's weights.
 Tensor hand_assembled(const Res2NetBlock& block, const Res2NetBlockOptions& o, const Tensor& x) {
@@ -68,7 +57,7 @@ void require_matches_hand_assembled(const Res2NetBlockOptions& o, const Shape& i
   Res2NetBlock block(o);
   block.to(DType::f64);
   Generator gen(4);
-  randomise_batch_norms(block, gen);
+  test::randomise_batch_norms(block, gen, "bns.");
   block.eval();
   const Tensor x = randn(input, gen, DType::f64);
   Tensor y;

@@ -32,16 +32,6 @@ SelectiveKernelOptions options(std::int64_t channels, std::int64_t branches, std
   return o;
 }
 
-void randomise_batch_norms(Module& block, Generator& gen) {
-  for (auto& [name, tensor] : block.state_dict()) {
-    if (name.find("bn.") == std::string::npos || name.find("num_batches") != std::string::npos)
-      continue;
-    const bool var = name.find("running_var") != std::string::npos;
-    Tensor(tensor).copy_(
-        rand(tensor.shape(), gen, tensor.dtype(), var ? 0.5 : -0.5, var ? 2.0 : 0.5));
-  }
-}
-
 Variable bn_relu(const Variable& x, const StateDict& sd, const std::string& p) {
   return relu(batch_norm(x, Variable(sd.at(p + "weight")), Variable(sd.at(p + "bias")),
                          sd.at(p + "running_mean"), sd.at(p + "running_var"), false));
@@ -90,7 +80,7 @@ void require_matches_hand_assembled(const SelectiveKernelOptions& o, const Shape
   SelectiveKernel block(o);
   block.to(DType::f64);
   Generator gen(6);
-  randomise_batch_norms(block, gen);
+  test::randomise_batch_norms(block, gen, "bn.");
   block.eval();
   const Tensor x = randn(input, gen, DType::f64);
   NoGradGuard no_grad;
