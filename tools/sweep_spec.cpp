@@ -97,7 +97,11 @@ json draw(const std::string& axis, const ojson& dist, std::mt19937_64& rng) {
       dist.is_object() && dist.size() == 1, "sweep: random axis '", axis,
       "' must be one of {\"choice\": [..]}, {\"uniform\": [lo, hi]}, {\"int\": [lo, hi]}, got ",
       dist.dump());
-  const auto& [kind, arg] = *dist.items().begin();
+  // The key and value are copied out of the iterator: a structured binding to
+  // *dist.items().begin() would refer to a temporary destroyed at the end of the statement
+  // (AddressSanitizer's stack-use-after-scope).
+  const std::string kind = dist.begin().key();
+  const ojson& arg = dist.begin().value();
   if (kind == "choice") {
     HS_CHECK(arg.is_array() && !arg.empty(), "sweep: random axis '", axis,
              "': choice needs a non-empty list, got ", arg.dump());
