@@ -54,6 +54,7 @@ class Res2NetBlock : public Module {
   Variable forward(const Variable& x) override { return hierarchy_.forward(x); }
   std::string extra_repr() const override { return hierarchy_.describe(); }
   std::int64_t channels() const { return hierarchy_.opts.scale * hierarchy_.opts.width; }
+  const Res2NetBlockOptions& options() const { return hierarchy_.opts; }
 
  private:
   Res2NetHierarchy hierarchy_;

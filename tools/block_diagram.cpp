@@ -87,10 +87,10 @@ BlockDiagram hs_block_diagram(const nn::HSBlock& block) {
   return d;
 }
 
-BlockDiagram res2net_block_diagram(const nn::Res2NetBlockOptions& o) {
-  const nn::Res2NetHierarchy hierarchy(o);  // checks the options as the block does
+BlockDiagram res2net_block_diagram(const nn::Res2NetBlock& block) {
+  const nn::Res2NetBlockOptions& o = block.options();
   BlockDiagram d;
-  d.title = "Res2NetBlock(" + hierarchy.describe() + ")";
+  d.title = "Res2NetBlock(" + block.extra_repr() + ")";
   const std::size_t s = static_cast<std::size_t>(o.scale);
   const std::int64_t channels = o.scale * o.width;
   add_frame(d, std::vector<std::int64_t>(s, o.width), channels, channels,
@@ -136,10 +136,10 @@ BlockDiagram res2net_block_diagram(const nn::Res2NetBlockOptions& o) {
   return d;
 }
 
-BlockDiagram sk_block_diagram(const nn::SelectiveKernelOptions& o) {
-  const nn::SelectiveKernel check(o);  // validates the options as the block does
+BlockDiagram sk_block_diagram(const nn::SelectiveKernel& block) {
+  const nn::SelectiveKernelOptions& o = block.options();
   BlockDiagram d;
-  d.title = "SelectiveKernel(" + check.extra_repr() + ")";
+  d.title = "SelectiveKernel(" + block.extra_repr() + ")";
   d.channels = o.in_channels;
   const std::int64_t m = o.branches, c = o.out_channels;
   const double middle = (static_cast<double>(m) - 1) / 2;

@@ -3,7 +3,7 @@
 // tensors and operations whose every edge carries its channel count, drawn as a
 // self-contained SVG, with the block's bookkeeping as a text table beside it.
 //
-// A diagram is built from the block's own plan (nn::HSBlock::plan(), Res2NetBlockOptions),
+// A diagram is built from the block itself (its plan and options, nn::HSBlock::plan() etc.),
 // never re-derived, so the picture shows what the code computes.
 #include <cstdint>
 #include <string>
@@ -37,8 +37,8 @@ struct BlockDiagram {
 };
 
 BlockDiagram hs_block_diagram(const nn::HSBlock& block);
-BlockDiagram res2net_block_diagram(const nn::Res2NetBlockOptions& options);
-BlockDiagram sk_block_diagram(const nn::SelectiveKernelOptions& options);
+BlockDiagram res2net_block_diagram(const nn::Res2NetBlock& block);
+BlockDiagram sk_block_diagram(const nn::SelectiveKernel& block);
 
 // The diagram as one SVG document (inline style, no external references). Each node is a
 // <g class="node" data-id=...> and each edge a <g class="edge" data-from=... data-to=...

@@ -47,7 +47,8 @@ std::pair<std::shared_ptr<nn::Module>, BlockDiagram> block_of(const ExplainArgs&
     o.cardinality = a.cardinality;
     o.stride = a.stride;
     o.stage = a.stage || a.stride != 1;
-    return {std::make_shared<nn::Res2NetBlock>(o), res2net_block_diagram(o)};
+    auto block = std::make_shared<nn::Res2NetBlock>(o);
+    return {block, res2net_block_diagram(*block)};
   }
   if (a.block == "sk") {
     HS_CHECK(a.widths.empty(), "explain: --widths applies to --block hs only");
@@ -57,7 +58,8 @@ std::pair<std::shared_ptr<nn::Module>, BlockDiagram> block_of(const ExplainArgs&
     o.cardinality = a.cardinality;
     o.stride = a.stride;
     o.attention = a.attention > 0 ? a.attention : nn::make_divisible(a.w / 16.0, 8);
-    return {std::make_shared<nn::SelectiveKernel>(o), sk_block_diagram(o)};
+    auto block = std::make_shared<nn::SelectiveKernel>(o);
+    return {block, sk_block_diagram(*block)};
   }
   HS_FAIL("explain: --block must be hs, res2net or sk, got '", a.block, "'");
 }

@@ -71,7 +71,7 @@ void check_hs(const nn::HSBlockOptions& o) {
 }
 
 void check_res2net(const nn::Res2NetBlockOptions& o) {
-  const ParsedSvg p = parse(diagram_svg(res2net_block_diagram(o)));
+  const ParsedSvg p = parse(diagram_svg(res2net_block_diagram(nn::Res2NetBlock(o))));
   INFO("scale " << o.scale << " stage " << o.stage);
   CHECK(count_kind(p, "tensor") == o.scale + 2);
   CHECK(count_kind(p, "add") == (o.stage ? 0 : o.scale - 2));
@@ -120,7 +120,7 @@ TEST_CASE("explain: the SK diagram has a branch per dilation, the sum, attention
     o.in_channels = o.out_channels = 16;
     o.branches = branches;
     o.attention = 8;
-    const ParsedSvg p = parse(diagram_svg(sk_block_diagram(o)));
+    const ParsedSvg p = parse(diagram_svg(sk_block_diagram(nn::SelectiveKernel(o))));
     INFO(branches << " branches");
     CHECK(count_kind(p, "tensor") == 2);
     CHECK(count_kind(p, "add") == 1);
