@@ -432,6 +432,73 @@ def skresnet_cifar(depth, s=4, w0=8, classes=10, in_channels=3):
     return ResNet(16, 3, 1, False, stages, features, classes, in_channels)
 
 
+_BLOCK_DEFAULTS = {  # the ImageNet skeleton's defaults per block (models/registry.cpp)
+    "basic": {}, "bottleneck": {"base_width": 64}, "hs": {"s": 8, "base_width": 64},
+    "res2net": {"s": 4, "base_width": 26}, "sk": {"base_width": 4, "cardinality": 32},
+}
+
+
+def _skeleton_block(block, s, ratio, carry_leading, cardinality, plain, attention_divisor):
+    """make_block(k, cin, planes, stride, width) of one block kind; `width` is one group's
+    width for hs and res2net, the middle's width otherwise."""
+    if block == "basic":
+        return lambda cin, p, stride, width: BasicBlock(cin, p, stride), 1
+    if block == "bottleneck":
+        if cardinality != 1:
+            raise ValueError("cardinality needs the res2net or sk block")
+        return lambda cin, p, stride, width: Bottleneck(cin, p, stride, width), 4
+    if block == "hs":
+        _check_hs(s, ratio)
+        return (lambda cin, p, stride, width:
+                HSBottleneck(cin, p, stride, s, width, ratio, carry_leading, plain)), 4
+    if block == "res2net":
+        return (lambda cin, p, stride, width:
+                Res2NetBottleneck(cin, p, stride, s, width, cardinality)), 4
+    if block == "sk":
+        return (lambda cin, p, stride, width: SKBottleneck(
+            cin, p, stride, width, cardinality, make_divisible(width / 16, attention_divisor))), 4
+    raise ValueError(f"model: unknown block {block!r}")
+
+
+def cifar_resnet(block="hs", depth=None, s=4, w0=8, ratio=0.5, carry_leading=False,
+                 cardinality=1, classes=10, in_channels=3):
+    """The CIFAR skeleton (models/skeleton.h): stage k's middle is s groups of w0 * 2^k
+    channels (s * w0 * 2^k for the bottleneck and SK blocks)."""
+    layers = 6 if block == "basic" else 9
+    depth = depth if depth is not None else (20 if block == "basic" else 29)
+    if depth < layers + 2 or (depth - 2) % layers:
+        raise ValueError(f"cifar_resnet: depth must be {layers // 3}n+2 for {block}, got {depth}")
+    make, expansion = _skeleton_block(block, s, ratio, carry_leading, cardinality, False, 8)
+    grouped = block in ("hs", "res2net")
+    n = (depth - 2) // layers
+    stages, features = _stages(
+        [n] * 3, [16, 32, 64],
+        lambda k, cin, p, stride: make(cin, p, stride, (w0 << k) * (1 if grouped else s)),
+        expansion, 16)
+    return ResNet(16, 3, 1, False, stages, features, classes, in_channels)
+
+
+def imagenet_resnet(block="hs", depth=None, classes=1000, in_channels=3, downsample_block="stage",
+                    ratio=0.5, carry_leading=False, **options):
+    """The ImageNet skeleton (models/skeleton.h) with each block's published conventions."""
+    o = {"s": 4, "base_width": 64, "cardinality": 1, **_BLOCK_DEFAULTS[block], **options}
+    depth = depth if depth is not None else (18 if block == "basic" else 50)
+    blocks = {18: [2, 2, 2, 2], 34: [3, 4, 6, 3]} if block == "basic" else _IMAGENET_BLOCKS
+    make, expansion = _skeleton_block(block, o["s"], ratio, carry_leading, o["cardinality"],
+                                      downsample_block == "plain", 32)
+
+    def width(p):
+        w = p * o["base_width"] // 64
+        if block == "hs":
+            return w // o["s"]
+        return res2net_width(p, o["base_width"], o["cardinality"]) if block == "res2net" \
+            else w * o["cardinality"]
+    stages, features = _stages(blocks[depth], [64, 128, 256, 512],
+                               lambda k, cin, p, stride: make(cin, p, stride, width(p)),
+                               expansion, 64)
+    return ResNet(64, 7, 2, True, stages, features, classes, in_channels)
+
+
 RES2NET_PRESETS = {  # name: (depth, width per split, scale, cardinality)
     "res2net50_26w_4s": (50, 26, 4, 1), "res2net50_26w_6s": (50, 26, 6, 1),
     "res2net50_26w_8s": (50, 26, 8, 1), "res2net50_48w_2s": (50, 48, 2, 1),
@@ -457,13 +524,16 @@ def _registry():
     for depth in (29, 56, 110, 164):
         models[f"skresnet{depth}_cifar"] = lambda d=depth, **o: skresnet_cifar(d, **o)
     models["skresnext50_32x4d"] = lambda **o: skresnext50_32x4d(**o)
+    models["cifar_resnet"] = cifar_resnet
+    models["imagenet_resnet"] = imagenet_resnet
     return models
 
 
 def input_size(name):
     """The image side a model is laid out for (models::model_input_size): 32 for the CIFAR
     layouts, 224 for ImageNet's."""
-    return 32 if name.endswith("_cifar") or name.startswith("res2next29") else 224
+    cifar = name.endswith("_cifar") or name.startswith("res2next29") or name == "cifar_resnet"
+    return 32 if cifar else 224
 
 
 MODELS = _registry()

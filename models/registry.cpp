@@ -6,16 +6,20 @@
 #include <sstream>
 
 #include "models/res2net.h"
-#include "models/sknet.h"
 
 namespace hs::models {
 
 namespace {
 
+enum class Skeleton { cifar, imagenet };
+
+// A preset: a skeleton, the options it fixes, and the options a user may still set. The two
+// skeleton entries themselves let the user choose the block and depth.
 struct Entry {
-  std::vector<std::string> options;
+  Skeleton skeleton;
   ModelOptions defaults;
-  std::function<std::shared_ptr<ResNet>(const ModelOptions&)> build;
+  std::vector<std::string> options;
+  bool chooses_block = false;
 };
 
 const std::vector<std::string> kHsCifarOptions = {"s",     "w0",      "ratio",      "carry_leading",
@@ -25,30 +29,79 @@ const std::vector<std::string> kHsImagenetOptions = {
     "base_width", "classes", "in_channels"};
 const std::vector<std::string> kPlainOptions = {"classes", "in_channels"};
 const std::vector<std::string> kSplitCifarOptions = {"s", "w0", "classes", "in_channels"};
+// The skeletons themselves take every option; which ones a block uses is checked by
+// block_options below.
+const std::vector<std::string> kSkeletonOptions = {
+    "block", "depth",         "s",     "w0",      "base_width",  "cardinality",
+    "ratio", "carry_leading", "split", "classes", "in_channels", "downsample_block"};
+
+// The options of the skeleton `sk` that block `kind` uses (beside block, depth, classes and
+// in_channels, which every block takes).
+std::vector<std::string> block_options(Skeleton sk, BlockKind kind) {
+  const char* width = sk == Skeleton::cifar ? "w0" : "base_width";
+  switch (kind) {
+    case BlockKind::basic:
+      return {};
+    case BlockKind::bottleneck:
+      return sk == Skeleton::cifar ? std::vector<std::string>{"s", "w0"}
+                                   : std::vector<std::string>{"base_width"};
+    case BlockKind::hs: {
+      std::vector<std::string> o = {"s", width, "ratio", "carry_leading", "split"};
+      if (sk == Skeleton::imagenet) o.push_back("downsample_block");
+      return o;
+    }
+    case BlockKind::res2net:
+    case BlockKind::sk:
+      return {"s", width, "cardinality"};
+  }
+  return {};
+}
+
+ModelOptions cifar(BlockKind block, int depth) {
+  ModelOptions o;
+  o.block = block;
+  o.depth = depth;
+  return o;
+}
+
+// The ImageNet skeleton's defaults for each block: the published models' settings
+// (HS-ResNet-50 s=8; Res2Net-50 26w×4s; SKNet-50 = ResNeXt-50 32x4d; ResNet-50).
+ModelOptions imagenet(BlockKind block, int depth) {
+  ModelOptions o;
+  o.block = block;
+  o.depth = depth;
+  o.classes = 1000;
+  o.s = block == BlockKind::hs ? 8 : 4;
+  if (block == BlockKind::res2net) o.base_width = 26;
+  if (block == BlockKind::sk) {
+    o.base_width = 4;
+    o.cardinality = 32;
+  }
+  return o;
+}
 
 const std::map<std::string, Entry>& registry() {
   static const std::map<std::string, Entry> entries = [] {
     std::map<std::string, Entry> m;
-    for (int depth : {29, 56, 110, 164})
-      m["hs_resnet" + std::to_string(depth) + "_cifar"] = {
-          kHsCifarOptions, ModelOptions{},
-          [depth](const ModelOptions& o) { return hs_resnet_cifar(depth, o); }};
-    ModelOptions imagenet;
-    imagenet.classes = 1000;
-    imagenet.s = 8;
-    for (int depth : {50, 101, 152})
-      m["hs_resnet" + std::to_string(depth)] = {
-          kHsImagenetOptions, imagenet,
-          [depth](const ModelOptions& o) { return hs_resnet_imagenet(depth, o); }};
+    m["cifar_resnet"] = {Skeleton::cifar, cifar(BlockKind::hs, 29), kSkeletonOptions, true};
+    m["imagenet_resnet"] = {Skeleton::imagenet, imagenet(BlockKind::hs, 50), kSkeletonOptions,
+                            true};
+    for (int depth : {29, 56, 110, 164}) {
+      const std::string d = std::to_string(depth);
+      m["hs_resnet" + d + "_cifar"] = {Skeleton::cifar, cifar(BlockKind::hs, depth),
+                                       kHsCifarOptions};
+      m["res2net" + d + "_cifar"] = {Skeleton::cifar, cifar(BlockKind::res2net, depth),
+                                     kSplitCifarOptions};
+      m["skresnet" + d + "_cifar"] = {Skeleton::cifar, cifar(BlockKind::sk, depth),
+                                      kSplitCifarOptions};
+    }
     for (int depth : {20, 32, 44, 56, 110})
       m["resnet" + std::to_string(depth) + "_cifar"] = {
-          kPlainOptions, ModelOptions{},
-          [depth](const ModelOptions& o) { return resnet_cifar(depth, o); }};
-    m["resnet50"] = {kPlainOptions, imagenet, [](const ModelOptions& o) { return resnet50(o); }};
-    for (int depth : {29, 56, 110, 164})
-      m["res2net" + std::to_string(depth) + "_cifar"] = {
-          kSplitCifarOptions, ModelOptions{},
-          [depth](const ModelOptions& o) { return res2net_cifar(depth, o); }};
+          Skeleton::cifar, cifar(BlockKind::basic, depth), kPlainOptions};
+    for (int depth : {50, 101, 152})
+      m["hs_resnet" + std::to_string(depth)] = {Skeleton::imagenet, imagenet(BlockKind::hs, depth),
+                                                kHsImagenetOptions};
+    m["resnet50"] = {Skeleton::imagenet, imagenet(BlockKind::bottleneck, 50), kPlainOptions};
     // The released Res2Net ImageNet models: depth, width per split, scale, cardinality.
     struct Res2NetPreset {
       const char* name;
@@ -61,18 +114,21 @@ const std::map<std::string, Entry>& registry() {
                                    Res2NetPreset{"res2net50_48w_2s", 50, 48, 2, 1},
                                    Res2NetPreset{"res2net50_14w_8s", 50, 14, 8, 1},
                                    Res2NetPreset{"res2net101_26w_4s", 101, 26, 4, 1},
-                                   Res2NetPreset{"res2next50", 50, 4, 4, 8}})
-      m[p.name] = {kPlainOptions, imagenet, [p](const ModelOptions& o) {
-                     return res2net_imagenet(p.depth, p.width, p.scale, p.cardinality, o);
-                   }};
-    for (int depth : {29, 56, 110, 164})
-      m["skresnet" + std::to_string(depth) + "_cifar"] = {
-          kSplitCifarOptions, ModelOptions{},
-          [depth](const ModelOptions& o) { return skresnet_cifar(depth, o); }};
-    m["skresnext50_32x4d"] = {kPlainOptions, imagenet,
-                              [](const ModelOptions& o) { return skresnext50_32x4d(o); }};
-    m["res2next29_6c24w4s"] = {kPlainOptions, ModelOptions{},
-                               [](const ModelOptions& o) { return res2next29_cifar(6, 24, 4, o); }};
+                                   Res2NetPreset{"res2next50", 50, 4, 4, 8}}) {
+      ModelOptions o = imagenet(BlockKind::res2net, p.depth);
+      o.base_width = p.width;
+      o.s = p.scale;
+      o.cardinality = p.cardinality;
+      m[p.name] = {Skeleton::imagenet, o, kPlainOptions};
+    }
+    m["skresnext50_32x4d"] = {Skeleton::imagenet, imagenet(BlockKind::sk, 50), kPlainOptions};
+    // The ResNeXt-29 CIFAR layout (stem of 64, planes 64, 128, 256) with Res2NeXt blocks of
+    // cardinality 6, 24 channels per group and scale 4: 6·24·2^k channels per split.
+    ModelOptions res2next29 = cifar(BlockKind::res2net, 29);
+    res2next29.base_planes = 64;
+    res2next29.cardinality = 6;
+    res2next29.w0 = res2net_width(64, 24, 6);
+    m["res2next29_6c24w4s"] = {Skeleton::cifar, res2next29, kPlainOptions};
     return m;
   }();
   return entries;
@@ -111,23 +167,52 @@ std::vector<std::string> model_option_names(const std::string& name) {
 }
 
 std::int64_t model_input_size(const std::string& name) {
-  // The ImageNet entries are the ones whose defaults have ImageNet's 1000 classes.
-  return find_entry(name).defaults.classes == 1000 ? 224 : 32;
+  return find_entry(name).skeleton == Skeleton::imagenet ? 224 : 32;
 }
 
 std::shared_ptr<ResNet> create_model(const std::string& name, const nlohmann::json& options) {
   const Entry& entry = find_entry(name);
   HS_CHECK(options.is_object() || options.is_null(), "model: options must be a JSON object, got ",
            options.dump());
-  ModelOptions o = entry.defaults;
   for (const auto& [key, v] : options.items()) {
+    const bool fixed = !entry.chooses_block && (key == "block" || key == "depth");
     HS_CHECK(std::find(entry.options.begin(), entry.options.end(), key) != entry.options.end(),
              "model: unknown option '", key, "' for ", name, " (valid: ", joined(entry.options),
-             ")");
+             ")",
+             fixed ? "; a named model fixes its block and depth: choose them with cifar_resnet or "
+                     "imagenet_resnet"
+                   : "");
+  }
+  ModelOptions o = entry.defaults;
+  if (entry.chooses_block && options.contains("block")) {
+    const nlohmann::json& v = options["block"];
+    HS_CHECK(v.is_string(), "model: option 'block' must be a string, got ", v.dump());
+    const BlockKind block = parse_block(v.get<std::string>());
+    // The block's own defaults, and a depth it can be built at (6n+2, or 18 on ImageNet,
+    // for basic blocks).
+    const bool basic = block == BlockKind::basic;
+    const int depth = entry.skeleton == Skeleton::cifar ? (basic ? 20 : 29) : (basic ? 18 : 50);
+    o = entry.skeleton == Skeleton::cifar ? cifar(block, depth) : imagenet(block, depth);
+  }
+  if (entry.chooses_block) {
+    std::vector<std::string> used = block_options(entry.skeleton, o.block);
+    for (const auto& [key, v] : options.items()) {
+      const bool common =
+          key == "block" || key == "depth" || key == "classes" || key == "in_channels";
+      HS_CHECK(common || std::find(used.begin(), used.end(), key) != used.end(), "model: option '",
+               key, "' does not apply to block ", block_name(o.block), " (its options: ",
+               used.empty() ? "none beyond depth, classes, in_channels" : joined(used), ")");
+    }
+  }
+  for (const auto& [key, v] : options.items()) {
     if (key == "s")
       o.s = get_int(v, key, 2);
     else if (key == "w0")
       o.w0 = get_int(v, key, 1);
+    else if (key == "depth")
+      o.depth = static_cast<int>(get_int(v, key, 1));
+    else if (key == "cardinality")
+      o.cardinality = get_int(v, key, 1);
     else if (key == "classes")
       o.classes = get_int(v, key, 1);
     else if (key == "in_channels")
@@ -156,7 +241,12 @@ std::shared_ptr<ResNet> create_model(const std::string& name, const nlohmann::js
     }
   }
   if (!o.split.empty() && !options.contains("s")) o.s = static_cast<std::int64_t>(o.split.size());
-  return entry.build(o);
+  try {
+    return entry.skeleton == Skeleton::cifar ? cifar_resnet(o) : imagenet_resnet(o);
+  } catch (const Error& e) {
+    if (entry.chooses_block) throw;
+    throw Error(name + ": " + e.what());  // the skeleton's message, naming the preset
+  }
 }
 
 }  // namespace hs::models

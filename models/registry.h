@@ -1,13 +1,17 @@
 #pragma once
 // The model registry: builds a model from its name and a JSON object of options, e.g.
-// create_model("hs_resnet29_cifar", {{"s", 6}, {"ratio", 0.25}}). Unknown names or
-// options, and values of the wrong type or range, are hs::Errors listing the valid ones.
+// create_model("hs_resnet29_cifar", {{"s", 6}, {"ratio", 0.25}}). Every name is a preset of
+// one of the two skeletons (models/skeleton.h), and the skeletons themselves are entries:
+// create_model("cifar_resnet", {{"block", "res2net"}, {"depth", 56}}). Unknown names or
+// options, options the chosen block does not use, and values of the wrong type or range, are
+// hs::Errors listing the valid ones.
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
 #include "models/resnet.h"
+#include "models/skeleton.h"
 
 namespace hs::models {
 

@@ -1,12 +1,14 @@
 #pragma once
 // The Res2Net family (Gao et al., arXiv 1904.01169): the bottleneck whose middle is a
-// Res2NetBlock (nn/res2net_block.h), and the networks made of it. Parameter names follow
-// timm's res2net.py (conv1, bn1, convs.i, bns.i, pool, conv3, bn3, downsample).
+// Res2NetBlock (nn/res2net_block.h); models/skeleton.h builds the networks of it. Parameter names
+// follow timm's res2net.py (conv1, bn1, convs.i, bns.i, pool, conv3, bn3, downsample).
 #include <cstdint>
 #include <memory>
 
-#include "models/resnet.h"
+#include "nn/batch_norm.h"
+#include "nn/conv2d.h"
 #include "nn/res2net_block.h"
+#include "nn/sequential.h"
 
 namespace hs::models {
 
@@ -35,17 +37,5 @@ class Res2NetBottleneck : public nn::Module {
 // The split width of a stage with `planes` planes, as the released code computes it:
 // ⌊planes·base_width/64⌋·cardinality.
 std::int64_t res2net_width(std::int64_t planes, std::int64_t base_width, std::int64_t cardinality);
-
-// res2net{50,101}_{W}w_{S}s and res2next50: the ImageNet ResNet layout (7x7 stem, max-pool,
-// stages of 64..512 planes) with Res2Net bottlenecks.
-std::shared_ptr<ResNet> res2net_imagenet(int depth, std::int64_t base_width, std::int64_t scale,
-                                         std::int64_t cardinality, const ModelOptions& o);
-// res2net{29,56,...}_cifar: hs_resnet_cifar's layout (depth 9n+2, planes 16, 32, 64, split
-// width w0·2^stage, o.s splits) with the Res2Net bottleneck, to compare the blocks at equal width.
-std::shared_ptr<ResNet> res2net_cifar(int depth, const ModelOptions& o);
-// res2next29_{C}c{W}w{S}s: the ResNeXt-29 CIFAR layout (3x3 stem of 64, three stages of three
-// blocks, planes 64, 128, 256, outputs 256, 512, 1024) with Res2NeXt bottlenecks.
-std::shared_ptr<ResNet> res2next29_cifar(std::int64_t cardinality, std::int64_t base_width,
-                                         std::int64_t scale, const ModelOptions& o);
 
 }  // namespace hs::models

@@ -7,7 +7,7 @@
 #include "autograd/gradcheck.h"
 #include "models/blocks.h"
 #include "models/res2net.h"
-#include "models/resnet.h"
+#include "models/skeleton.h"
 #include "models/sknet.h"
 #include "nn/hs_block.h"
 #include "nn/init.h"
@@ -37,13 +37,14 @@ std::pair<std::shared_ptr<nn::Module>, std::int64_t> build(const GradcheckTarget
   }
   if (a.target == "hs_resnet") {
     models::ModelOptions o;
+    o.depth = 11;
     o.s = s;
     o.w0 = a.w;
     o.ratio = a.ratio;
     o.carry_leading = a.carry_leading;
     o.split = a.split;
     o.classes = 3;
-    return {models::hs_resnet_cifar(11, o), 3};
+    return {models::cifar_resnet(o), 3};
   }
   if (a.target == "res2net_block" || a.target == "res2net_bottleneck") {
     HS_CHECK(a.split.empty(), "gradcheck: --split applies to the HS targets only");

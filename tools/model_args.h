@@ -1,7 +1,7 @@
 #pragma once
-// Model-selection options shared by the subcommands (--model --s --w0 --ratio --classes
-// --in-channels --split ...), turned into the JSON options the model registry takes. Only options
-// the user gave are passed on, so each family keeps its own defaults.
+// Model-selection options shared by the subcommands (--model --block --depth --s --w0 --ratio
+// --classes --in-channels --split ...), turned into the JSON options the model registry takes. Only
+// options the user gave are passed on, so each family keeps its own defaults.
 #include <CLI/CLI.hpp>
 #include <cstdint>
 #include <nlohmann/json.hpp>
@@ -13,7 +13,8 @@ namespace hs::tools {
 
 struct ModelArgs {
   std::string model = "hs_resnet29_cifar";
-  std::optional<std::int64_t> s, w0, classes, in_channels;
+  std::optional<std::string> block;  // cifar_resnet / imagenet_resnet: the residual block
+  std::optional<std::int64_t> depth, s, w0, base_width, cardinality, classes, in_channels;
   std::optional<double> ratio;
   bool carry_leading = false;
   std::optional<std::string> downsample_block;

@@ -11,7 +11,7 @@
 #include "autograd/grad_mode.h"
 #include "autograd/gradcheck.h"
 #include "models/blocks.h"
-#include "models/resnet.h"
+#include "models/skeleton.h"
 #include "nn/init.h"
 
 using namespace hs;
@@ -131,12 +131,13 @@ TEST_CASE("small HS-ResNet gradcheck: input and every parameter") {
   // element, so the input and every parameter tensor of up to 1200 elements go through
   // gradcheck element by element, and the larger ones through 12 sampled elements each.
   ModelOptions o;
+  o.depth = 11;
   o.s = 3;
   o.w0 = 2;
   o.ratio = 0.5;
   o.classes = 3;
   nn::manual_seed(5);
-  auto net = hs_resnet_cifar(11, o);
+  auto net = cifar_resnet(o);
   net->to(DType::f64);
   Generator affine_gen(7);
   int affine = 0;

@@ -272,7 +272,7 @@ TEST_CASE("models: carry_leading changes the function, with the same weights") {
 
 TEST_CASE("models: forward shapes of every registered family") {
   const std::vector<std::string> names = model_names();
-  REQUIRE(names.size() == 30);
+  REQUIRE(names.size() == 32);  // 30 presets and the two skeletons
   int cifar = 0;
   for (const std::string& name : names) {
     if (name.find("_cifar") == std::string::npos) continue;
@@ -447,10 +447,13 @@ TEST_CASE("models: registry errors name the valid choices") {
   REQUIRE_THROWS_WITH(create_model("hs_resnet50", {{"s", 5}}),
                       Contains("hs_resnet50") && Contains("not divisible by s=5"));
 
-  // The family builders check their depths.
-  REQUIRE_THROWS_WITH(hs_resnet_cifar(30, ModelOptions{}), Contains("9n+2"));
-  REQUIRE_THROWS_WITH(resnet_cifar(21, ModelOptions{}), Contains("6n+2"));
-  REQUIRE_THROWS_WITH(hs_resnet_imagenet(34, ModelOptions{}), Contains("50, 101 or 152"));
+  // The skeletons check their depths.
+  REQUIRE_THROWS_WITH(create_model("cifar_resnet", {{"depth", 30}}), Contains("9n+2"));
+  REQUIRE_THROWS_WITH(create_model("cifar_resnet", {{"block", "basic"}, {"depth", 21}}),
+                      Contains("6n+2"));
+  REQUIRE_THROWS_WITH(create_model("imagenet_resnet", {{"depth", 34}}), Contains("50, 101 or 152"));
+  REQUIRE_THROWS_WITH(create_model("imagenet_resnet", {{"block", "basic"}, {"depth", 50}}),
+                      Contains("18 or 34"));
 }
 
 TEST_CASE("models: input errors") {
