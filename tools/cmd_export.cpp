@@ -26,6 +26,7 @@ struct ExportArgs {
   std::int64_t batch = 2;
   std::string input = "3x32x32";
   std::uint64_t seed = 0;
+  std::string dtype = "f32";
   std::string out;
 };
 
@@ -103,6 +104,9 @@ Command add_export(CLI::App& app) {
       ->capture_default_str();
   app.add_option("--seed", a->seed, "seed of weights, BN statistics and input")
       ->capture_default_str();
+  app.add_option("--dtype", a->dtype, "f32, or f64 to export hsnet's f64 results")
+      ->check(CLI::IsMember({"f32", "f64"}))
+      ->capture_default_str();
   app.add_option("--out", a->out, "directory for model.safetensors and io.safetensors")->required();
   return [a]() {
     HS_CHECK(a->batch >= 1, "export: --batch must be >= 1, got ", a->batch);
@@ -117,7 +121,9 @@ Command add_export(CLI::App& app) {
     Generator gen(a->seed + 1);
     perturb_batch_norms(*model, gen);
     model->eval();
-    const Tensor input = randn({a->batch, chw[0], chw[1], chw[2]}, gen);
+    const DType dtype = a->dtype == "f64" ? DType::f64 : DType::f32;
+    model->to(dtype);
+    const Tensor input = randn({a->batch, chw[0], chw[1], chw[2]}, gen).to(dtype);
     Tensor logits;
     {
       NoGradGuard no_grad;
