@@ -3,6 +3,7 @@
 #include "ops/conv2d.h"
 
 #include "cuda/conv2d.h"
+#include "kernels/conv2d_geometry.h"
 #include "kernels/im2col_index.h"
 #include "ops/cpu/conv2d.h"
 #include "ops/dispatch.h"
@@ -11,13 +12,12 @@
 namespace hs::ops {
 namespace {
 
-using detail::ConvDims;
 using std::int64_t;
 
 // ---------------------------------------------------------------------------------------
 // Shapes and argument checks.
 
-ConvDims check_shapes(const char* op, const Shape& x, const Shape& w, const Conv2dParams& p) {
+Conv2dGeometry check_shapes(const char* op, const Shape& x, const Shape& w, const Conv2dParams& p) {
   HS_CHECK(x.size() == 4, op, ": input must be 4-D [N,C,H,W], got ", x);
   HS_CHECK(w.size() == 4, op, ": weight must be 4-D [Cout,Cin/groups,KH,KW], got ", w);
   HS_CHECK(p.stride_h >= 1 && p.stride_w >= 1, op, ": stride must be >= 1, got ", p.stride_h, "x",
@@ -41,7 +41,7 @@ ConvDims check_shapes(const char* op, const Shape& x, const Shape& w, const Conv
              w[1] * p.groups, " (", w[1], " per group, ", p.groups, " groups; input ", x,
              ", weight ", w, ")");
   }
-  ConvDims d;
+  Conv2dGeometry d;
   d.batch = x[0];
   d.in_c = x[1];
   d.out_c = w[0];
@@ -64,9 +64,10 @@ void check_tensor(const char* op, const Tensor& t, const char* what) {
 }
 
 // Checks a gradient w.r.t. the forward's output against the shape it must have.
-void check_grad_out(const char* op, const Tensor& dy, const ConvDims& d) {
-  HS_CHECK(dy.shape() == d.y_shape(), op, ": grad_out has shape ", dy.shape(), ", expected ",
-           d.y_shape(), " (input ", d.x_shape(), ", weight ", d.w_shape(), ")");
+void check_grad_out(const char* op, const Tensor& dy, const Conv2dGeometry& d) {
+  HS_CHECK(dy.shape() == detail::conv2d_y_shape(d), op, ": grad_out has shape ", dy.shape(),
+           ", expected ", detail::conv2d_y_shape(d), " (input ", detail::conv2d_x_shape(d),
+           ", weight ", detail::conv2d_w_shape(d), ")");
 }
 
 }  // namespace
@@ -79,24 +80,6 @@ Conv2dCpuPlan conv2d_cpu_plan(const Shape& x_shape, const Shape& w_shape,
 namespace {
 
 // ---- The CUDA path: the operands laid out for cuda/conv2d.cu, results allocated on the GPU.
-
-using std::int64_t;
-
-cuda::ConvShape conv_shape(const Shape& x, const Shape& w, const Conv2dParams& p) {
-  const int64_t out_h = conv_output_size(x[2], w[2], p.stride_h, p.pad_h, p.dil_h);
-  const int64_t out_w = conv_output_size(x[3], w[3], p.stride_w, p.pad_w, p.dil_w);
-  cuda::ConvShape s;
-  s.batch = x[0];
-  s.out_channels = w[0];
-  s.groups = p.groups;
-  s.image = {x[1],       x[2],       x[3],    w[2],    w[3],    out_h,  out_w,
-             p.stride_h, p.stride_w, p.pad_h, p.pad_w, p.dil_h, p.dil_w};
-  return s;
-}
-
-Shape output_shape(const cuda::ConvShape& s) {
-  return {s.batch, s.out_channels, s.image.out_h, s.image.out_w};
-}
 
 // A 4-D tensor as a batch of dense [C, H*W] planes: in place when its layout allows (channel
 // slices of a bigger tensor among them), else a contiguous copy. `keep` holds the storage.
@@ -117,35 +100,32 @@ DevicePlanes device_planes(const Tensor& t) {
   return p;
 }
 
-Tensor conv2d_forward_cuda(const Tensor& x, const Tensor& w, const Tensor& bias,
-                           const Conv2dParams& params) {
-  const cuda::ConvShape s = conv_shape(x.shape(), w.shape(), params);
-  Tensor y = empty(output_shape(s), {x.dtype(), x.device()});
+Tensor conv2d_forward_cuda(const Conv2dGeometry& d, const Tensor& x, const Tensor& w,
+                           const Tensor& bias) {
+  Tensor y = empty(detail::conv2d_y_shape(d), {x.dtype(), x.device()});
   const DevicePlanes xp = device_planes(x);
   const Tensor wc = w.contiguous();
   const Tensor bc = bias.defined() ? bias.contiguous() : Tensor();
-  cuda::conv2d_forward(x.dtype(), s, xp.ref, wc.data_ptr(), bc.defined() ? bc.data_ptr() : nullptr,
+  cuda::conv2d_forward(x.dtype(), d, xp.ref, wc.data_ptr(), bc.defined() ? bc.data_ptr() : nullptr,
                        y.data_ptr());
   return y;
 }
 
-Tensor conv2d_backward_input_cuda(const Tensor& grad_out, const Tensor& w, const Shape& x_shape,
-                                  const Conv2dParams& params) {
-  const cuda::ConvShape s = conv_shape(x_shape, w.shape(), params);
-  Tensor dx = empty(x_shape, {w.dtype(), w.device()});
+Tensor conv2d_backward_input_cuda(const Conv2dGeometry& d, const Tensor& grad_out,
+                                  const Tensor& w) {
+  Tensor dx = empty(detail::conv2d_x_shape(d), {w.dtype(), w.device()});
   const DevicePlanes dy = device_planes(grad_out);
   const Tensor wc = w.contiguous();
-  cuda::conv2d_backward_input(w.dtype(), s, dy.ref, wc.data_ptr(), dx.data_ptr());
+  cuda::conv2d_backward_input(w.dtype(), d, dy.ref, wc.data_ptr(), dx.data_ptr());
   return dx;
 }
 
-Tensor conv2d_backward_weight_cuda(const Tensor& grad_out, const Tensor& x, const Shape& w_shape,
-                                   const Conv2dParams& params) {
-  const cuda::ConvShape s = conv_shape(x.shape(), w_shape, params);
-  Tensor dw = empty(w_shape, {x.dtype(), x.device()});
+Tensor conv2d_backward_weight_cuda(const Conv2dGeometry& d, const Tensor& grad_out,
+                                   const Tensor& x) {
+  Tensor dw = empty(detail::conv2d_w_shape(d), {x.dtype(), x.device()});
   const DevicePlanes dy = device_planes(grad_out);
   const DevicePlanes xp = device_planes(x);
-  cuda::conv2d_backward_weight(x.dtype(), s, dy.ref, xp.ref, dw.data_ptr());
+  cuda::conv2d_backward_weight(x.dtype(), d, dy.ref, xp.ref, dw.data_ptr());
   return dw;
 }
 
@@ -158,7 +138,7 @@ Tensor conv2d_forward(const Tensor& x, const Tensor& w, const Tensor& bias,
   constexpr const char* op = "conv2d";
   check_tensor(op, x, "input");
   check_tensor(op, w, "weight");
-  const ConvDims d = check_shapes(op, x.shape(), w.shape(), params);
+  const Conv2dGeometry d = check_shapes(op, x.shape(), w.shape(), params);
   detail::check_same_dtype_device(op, x, w);
   if (bias.defined()) {
     HS_CHECK(bias.shape() == Shape{d.out_c}, op, ": bias must have shape [", d.out_c,
@@ -167,7 +147,7 @@ Tensor conv2d_forward(const Tensor& x, const Tensor& w, const Tensor& bias,
   }
   return dispatch(
       op, x, [&] { return detail::conv2d_forward_cpu(d, x, w, bias); },
-      [&] { return conv2d_forward_cuda(x, w, bias, params); });
+      [&] { return conv2d_forward_cuda(d, x, w, bias); });
 }
 
 Tensor conv2d_backward_input(const Tensor& grad_out, const Tensor& w, const Shape& x_shape,
@@ -175,12 +155,12 @@ Tensor conv2d_backward_input(const Tensor& grad_out, const Tensor& w, const Shap
   constexpr const char* op = "conv2d_backward_input";
   check_tensor(op, grad_out, "grad_out");
   check_tensor(op, w, "weight");
-  const ConvDims d = check_shapes(op, x_shape, w.shape(), params);
+  const Conv2dGeometry d = check_shapes(op, x_shape, w.shape(), params);
   check_grad_out(op, grad_out, d);
   detail::check_same_dtype_device(op, grad_out, w);
   return dispatch(
       op, grad_out, [&] { return detail::conv2d_backward_input_cpu(d, grad_out, w, params); },
-      [&] { return conv2d_backward_input_cuda(grad_out, w, x_shape, params); });
+      [&] { return conv2d_backward_input_cuda(d, grad_out, w); });
 }
 
 Tensor conv2d_backward_weight(const Tensor& grad_out, const Tensor& x, const Shape& w_shape,
@@ -188,12 +168,12 @@ Tensor conv2d_backward_weight(const Tensor& grad_out, const Tensor& x, const Sha
   constexpr const char* op = "conv2d_backward_weight";
   check_tensor(op, grad_out, "grad_out");
   check_tensor(op, x, "input");
-  const ConvDims d = check_shapes(op, x.shape(), w_shape, params);
+  const Conv2dGeometry d = check_shapes(op, x.shape(), w_shape, params);
   check_grad_out(op, grad_out, d);
   detail::check_same_dtype_device(op, grad_out, x);
   return dispatch(
       op, x, [&] { return detail::conv2d_backward_weight_cpu(d, grad_out, x); },
-      [&] { return conv2d_backward_weight_cuda(grad_out, x, w_shape, params); });
+      [&] { return conv2d_backward_weight_cuda(d, grad_out, x); });
 }
 
 Tensor conv2d_backward_bias(const Tensor& grad_out) {

@@ -23,7 +23,7 @@ std::atomic<Conv2dCpuAlgorithm> g_algorithm{Conv2dCpuAlgorithm::automatic};
 // 2 threads) it beats the GEMMs on all of them, up to the 56 channels of stage 3.
 constexpr int64_t kMaxDirectOutChannels = 64;
 
-bool direct_applies(const ConvDims& d) {
+bool direct_applies(const Conv2dGeometry& d) {
   const Im2colGeometry& g = d.image;
   const Conv2dCpuAlgorithm algorithm = g_algorithm.load(std::memory_order_relaxed);
   if (algorithm == Conv2dCpuAlgorithm::gemm || !direct_conv_cpu_supported()) return false;
@@ -34,7 +34,7 @@ bool direct_applies(const ConvDims& d) {
   return d.out_c <= kMaxDirectOutChannels && d.batch >= num_threads();
 }
 
-DirectConvGeometry direct_geometry(const ConvDims& d) {
+DirectConvGeometry direct_geometry(const Conv2dGeometry& d) {
   const Im2colGeometry& g = d.image;
   return {d.in_c,  g.in_h,     g.in_w,     d.out_c, g.out_h,
           g.out_w, g.kernel_h, g.kernel_w, g.pad_h, g.pad_w};
@@ -45,15 +45,15 @@ DirectConvGeometry direct_geometry(const ConvDims& d) {
 // makes it slower than the GEMM (0.5x in bench/ops), so by default it needs 16x16 or more.
 constexpr int64_t kMinDirectGradPlane = 256;
 
-bool direct_weight_grad_applies(const ConvDims& d, const Conv2dCpuPlan& plan) {
+bool direct_weight_grad_applies(const Conv2dGeometry& d, const Conv2dCpuPlan& plan) {
   if (!plan.direct_f32 || !direct_conv_weight_grad_supported(direct_geometry(d))) return false;
   return g_algorithm.load(std::memory_order_relaxed) == Conv2dCpuAlgorithm::direct ||
          d.out_plane() >= kMinDirectGradPlane;
 }
 
 // y = conv(x, w) + bias by the direct kernel, images spread over the threads.
-void direct_forward(const ConvDims& d, const Planes<float>& x, const float* w, const float* bias,
-                    float* y) {
+void direct_forward(const Conv2dGeometry& d, const Planes<float>& x, const float* w,
+                    const float* bias, float* y) {
   const DirectConvGeometry g = direct_geometry(d);
   std::vector<float> packed(direct_conv_packed_weight_size(g));
   direct_conv_pack_weights(g, w, packed.data());
@@ -66,8 +66,8 @@ void direct_forward(const ConvDims& d, const Planes<float>& x, const float* w, c
 }
 
 // dw by the direct kernel, images spread over the threads.
-void direct_backward_weight(const ConvDims& d, const Planes<float>& x, const Planes<float>& dy,
-                            float* dw) {
+void direct_backward_weight(const Conv2dGeometry& d, const Planes<float>& x,
+                            const Planes<float>& dy, float* dw) {
   const DirectConvGeometry g = direct_geometry(d);
   const int64_t padded_size = direct_conv_padded_image_size(g);
   sum_thread_partials(d.out_c * d.gemm_k(), dw, [&](float* partial) {
@@ -87,7 +87,7 @@ void direct_backward_weight(const ConvDims& d, const Planes<float>& x, const Pla
 // Its GEMM has one row per input channel of a group, so few input channels (a 3-channel
 // stem: 3 rows) keep the column-matrix way, which is 3x faster there.
 
-bool backward_input_as_forward(const ConvDims& d, const Conv2dParams& p) {
+bool backward_input_as_forward(const Conv2dGeometry& d, const Conv2dParams& p) {
   constexpr int64_t kMinGemmRows = 8;
   return !d.pointwise() && d.in_c / d.groups >= kMinGemmRows && p.stride_h == 1 &&
          p.stride_w == 1 && p.pad_h <= p.dil_h * (d.image.kernel_h - 1) &&
@@ -95,7 +95,7 @@ bool backward_input_as_forward(const ConvDims& d, const Conv2dParams& p) {
 }
 
 template <class T>
-Tensor flipped_transposed_kernel(const Tensor& w, const ConvDims& d) {
+Tensor flipped_transposed_kernel(const Tensor& w, const Conv2dGeometry& d) {
   const int64_t kh = d.image.kernel_h, kw = d.image.kernel_w, taps = kh * kw;
   const int64_t out_g = d.out_c_group, in_g = d.in_c / d.groups;
   Tensor flipped = empty({d.in_c, out_g, kh, kw}, {w.dtype(), w.device()});
@@ -114,15 +114,16 @@ Tensor flipped_transposed_kernel(const Tensor& w, const ConvDims& d) {
 
 }  // namespace
 
-Conv2dCpuPlan conv2d_cpu_make_plan(const ConvDims& d) {
+Conv2dCpuPlan conv2d_cpu_make_plan(const Conv2dGeometry& d) {
   Conv2dCpuPlan plan = conv2d_gemm_plan(d);
   plan.direct_f32 = direct_applies(d);
   return plan;
 }
 
-Tensor conv2d_forward_cpu(const ConvDims& d, const Tensor& x, const Tensor& w, const Tensor& bias) {
+Tensor conv2d_forward_cpu(const Conv2dGeometry& d, const Tensor& x, const Tensor& w,
+                          const Tensor& bias) {
   const Conv2dCpuPlan plan = conv2d_cpu_make_plan(d);
-  Tensor y = empty(d.y_shape(), {x.dtype(), x.device()});
+  Tensor y = empty(conv2d_y_shape(d), {x.dtype(), x.device()});
   dispatch_floating(x.dtype(), [&](auto tag) {
     using T = decltype(tag);
     const Planes<T> xp = as_planes<T>(x);
@@ -139,7 +140,7 @@ Tensor conv2d_forward_cpu(const ConvDims& d, const Tensor& x, const Tensor& w, c
   return y;
 }
 
-Tensor conv2d_backward_input_cpu(const ConvDims& d, const Tensor& grad_out, const Tensor& w,
+Tensor conv2d_backward_input_cpu(const Conv2dGeometry& d, const Tensor& grad_out, const Tensor& w,
                                  const Conv2dParams& params) {
   if (backward_input_as_forward(d, params)) {
     const Tensor flipped = dispatch_floating(
@@ -150,7 +151,7 @@ Tensor conv2d_backward_input_cpu(const ConvDims& d, const Tensor& grad_out, cons
     return conv2d_forward(grad_out, flipped, Tensor(), as_forward);
   }
   const Conv2dCpuPlan plan = conv2d_cpu_make_plan(d);
-  Tensor dx = empty(d.x_shape(), {w.dtype(), w.device()});
+  Tensor dx = empty(conv2d_x_shape(d), {w.dtype(), w.device()});
   dispatch_floating(w.dtype(), [&](auto tag) {
     using T = decltype(tag);
     const Planes<T> dyp = as_planes<T>(grad_out);
@@ -160,9 +161,10 @@ Tensor conv2d_backward_input_cpu(const ConvDims& d, const Tensor& grad_out, cons
   return dx;
 }
 
-Tensor conv2d_backward_weight_cpu(const ConvDims& d, const Tensor& grad_out, const Tensor& x) {
+Tensor conv2d_backward_weight_cpu(const Conv2dGeometry& d, const Tensor& grad_out,
+                                  const Tensor& x) {
   const Conv2dCpuPlan plan = conv2d_cpu_make_plan(d);
-  Tensor dw = empty(d.w_shape(), {x.dtype(), x.device()});
+  Tensor dw = empty(conv2d_w_shape(d), {x.dtype(), x.device()});
   dispatch_floating(x.dtype(), [&](auto tag) {
     using T = decltype(tag);
     const Planes<T> xp = as_planes<T>(x);

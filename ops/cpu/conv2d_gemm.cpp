@@ -23,11 +23,11 @@ struct Chunk {
   int64_t first = 0, count = 1;
 };
 
-int64_t chunk_count(const ConvDims& d, const Conv2dCpuPlan& plan) {
+int64_t chunk_count(const Conv2dGeometry& d, const Conv2dCpuPlan& plan) {
   return (d.batch + plan.images_per_gemm - 1) / plan.images_per_gemm;
 }
 
-Chunk chunk_at(const ConvDims& d, const Conv2dCpuPlan& plan, int64_t i) {
+Chunk chunk_at(const Conv2dGeometry& d, const Conv2dCpuPlan& plan, int64_t i) {
   const int64_t first = i * plan.images_per_gemm;
   return {first, std::min(plan.images_per_gemm, d.batch - first)};
 }
@@ -36,7 +36,7 @@ Chunk chunk_at(const ConvDims& d, const Conv2dCpuPlan& plan, int64_t i) {
 // OpenMP threads with single-threaded BLAS, or one after the other with the threads left to
 // BLAS and to the chunk's own loops (inner_parallel).
 template <class Run>
-void for_each_chunk(const ConvDims& d, const Conv2dCpuPlan& plan, Run&& run) {
+void for_each_chunk(const Conv2dGeometry& d, const Conv2dCpuPlan& plan, Run&& run) {
   const int64_t chunks = chunk_count(d, plan);
   if (!plan.chunks_in_parallel) {
     for (int64_t i = 0; i < chunks; ++i) run(chunk_at(d, plan, i), true);
@@ -58,7 +58,7 @@ struct MatrixRef {
 // data + g * gemm_k * ld. A single image of a pointwise convolution is its own column
 // matrix; everything else is built in the thread's column scratch.
 template <class T>
-MatrixRef<T> chunk_columns(const Planes<T>& x, const ConvDims& d, Chunk ch, bool parallel) {
+MatrixRef<T> chunk_columns(const Planes<T>& x, const Conv2dGeometry& d, Chunk ch, bool parallel) {
   if (d.pointwise() && ch.count == 1) return {x.image(ch.first), x.channel_stride};
   const int64_t p = d.out_plane(), width = ch.count * p, rows = d.column_rows();
   const int64_t taps = d.image.kernel_h * d.image.kernel_w;
@@ -91,8 +91,8 @@ MatrixRef<T> chunk_rows(const Planes<T>& t, int64_t channels, int64_t p, Chunk c
 // Forward: y[chunk, group g] = W_g [M, K] x columns_g [K, count * P], plus bias.
 
 template <class T>
-void forward_chunk(const ConvDims& d, const Planes<T>& x, const T* w, const T* bias, T* y, Chunk ch,
-                   bool parallel) {
+void forward_chunk(const Conv2dGeometry& d, const Planes<T>& x, const T* w, const T* bias, T* y,
+                   Chunk ch, bool parallel) {
   const int64_t m = d.out_c_group, k = d.gemm_k(), p = d.out_plane(), width = ch.count * p;
   const MatrixRef<T> cols = chunk_columns(x, d, ch, parallel);
   // A single image's GEMM writes y directly; a wider one goes through scratch and is
@@ -118,7 +118,7 @@ void forward_chunk(const ConvDims& d, const Planes<T>& x, const T* w, const T* b
 // Backward input: columns_g = W_gᵀ [K, M] x dy_g [M, count * P], then col2im into dx.
 
 template <class T>
-void backward_input_chunk(const ConvDims& d, const Planes<T>& dy, const T* w, T* dx, Chunk ch,
+void backward_input_chunk(const Conv2dGeometry& d, const Planes<T>& dy, const T* w, T* dx, Chunk ch,
                           bool parallel) {
   const int64_t m = d.out_c_group, k = d.gemm_k(), p = d.out_plane(), width = ch.count * p;
   const int64_t x_image = d.in_c * d.in_plane(), taps = d.image.kernel_h * d.image.kernel_w;
@@ -143,7 +143,7 @@ void backward_input_chunk(const ConvDims& d, const Planes<T>& dy, const T* w, T*
 // Backward weight: dW_g [M, K] += dy_g [M, count * P] x columns_gᵀ [count * P, K].
 
 template <class T>
-void backward_weight_chunk(const ConvDims& d, const Planes<T>& x, const Planes<T>& dy, T* dw,
+void backward_weight_chunk(const Conv2dGeometry& d, const Planes<T>& x, const Planes<T>& dy, T* dw,
                            T beta, Chunk ch, bool parallel) {
   const int64_t m = d.out_c_group, k = d.gemm_k(), p = d.out_plane(), width = ch.count * p;
   const MatrixRef<T> dy_mat = chunk_rows(dy, d.out_c, p, ch, parallel);
@@ -155,7 +155,7 @@ void backward_weight_chunk(const ConvDims& d, const Planes<T>& x, const Planes<T
 
 }  // namespace
 
-Conv2dCpuPlan conv2d_gemm_plan(const ConvDims& d) {
+Conv2dCpuPlan conv2d_gemm_plan(const Conv2dGeometry& d) {
   Conv2dCpuPlan plan;
   const int64_t p = d.out_plane();
   const int64_t threads = num_threads();
@@ -172,15 +172,15 @@ Conv2dCpuPlan conv2d_gemm_plan(const ConvDims& d) {
 }
 
 template <class T>
-void conv2d_gemm_forward(const ConvDims& d, const Conv2dCpuPlan& plan, const Planes<T>& x,
+void conv2d_gemm_forward(const Conv2dGeometry& d, const Conv2dCpuPlan& plan, const Planes<T>& x,
                          const T* w, const T* bias, T* y) {
   for_each_chunk(d, plan,
                  [&](Chunk ch, bool parallel) { forward_chunk(d, x, w, bias, y, ch, parallel); });
 }
 
 template <class T>
-void conv2d_gemm_backward_input(const ConvDims& d, const Conv2dCpuPlan& plan, const Planes<T>& dy,
-                                const T* w, T* dx) {
+void conv2d_gemm_backward_input(const Conv2dGeometry& d, const Conv2dCpuPlan& plan,
+                                const Planes<T>& dy, const T* w, T* dx) {
   for_each_chunk(
       d, plan, [&](Chunk ch, bool parallel) { backward_input_chunk(d, dy, w, dx, ch, parallel); });
 }
@@ -188,8 +188,8 @@ void conv2d_gemm_backward_input(const ConvDims& d, const Conv2dCpuPlan& plan, co
 // Sums the chunks' contributions: straight into dw when chunks run one after the other,
 // else into one partial sum per thread.
 template <class T>
-void conv2d_gemm_backward_weight(const ConvDims& d, const Conv2dCpuPlan& plan, const Planes<T>& x,
-                                 const Planes<T>& dy, T* dw) {
+void conv2d_gemm_backward_weight(const Conv2dGeometry& d, const Conv2dCpuPlan& plan,
+                                 const Planes<T>& x, const Planes<T>& dy, T* dw) {
   if (!plan.chunks_in_parallel) {
     for_each_chunk(d, plan, [&](Chunk ch, bool parallel) {
       backward_weight_chunk(d, x, dy, dw, ch.first == 0 ? T(0) : T(1), ch, parallel);
@@ -204,12 +204,12 @@ void conv2d_gemm_backward_weight(const ConvDims& d, const Conv2dCpuPlan& plan, c
   });
 }
 
-#define HS_CONV2D_GEMM_INSTANTIATE(T)                                                           \
-  template void conv2d_gemm_forward<T>(const ConvDims&, const Conv2dCpuPlan&, const Planes<T>&, \
-                                       const T*, const T*, T*);                                 \
-  template void conv2d_gemm_backward_input<T>(const ConvDims&, const Conv2dCpuPlan&,            \
-                                              const Planes<T>&, const T*, T*);                  \
-  template void conv2d_gemm_backward_weight<T>(const ConvDims&, const Conv2dCpuPlan&,           \
+#define HS_CONV2D_GEMM_INSTANTIATE(T)                                                       \
+  template void conv2d_gemm_forward<T>(const Conv2dGeometry&, const Conv2dCpuPlan&,         \
+                                       const Planes<T>&, const T*, const T*, T*);           \
+  template void conv2d_gemm_backward_input<T>(const Conv2dGeometry&, const Conv2dCpuPlan&,  \
+                                              const Planes<T>&, const T*, T*);              \
+  template void conv2d_gemm_backward_weight<T>(const Conv2dGeometry&, const Conv2dCpuPlan&, \
                                                const Planes<T>&, const Planes<T>&, T*);
 HS_CONV2D_GEMM_INSTANTIATE(float)
 HS_CONV2D_GEMM_INSTANTIATE(double)

@@ -11,19 +11,19 @@
 namespace hs::ops::detail {
 
 // The GEMM fields of the plan (chunking and GEMM sizes); direct_f32 is left false.
-Conv2dCpuPlan conv2d_gemm_plan(const ConvDims& d);
+Conv2dCpuPlan conv2d_gemm_plan(const Conv2dGeometry& d);
 
 // y = conv(x, w) + bias (bias null for none); w and y dense.
 template <class T>
-void conv2d_gemm_forward(const ConvDims& d, const Conv2dCpuPlan& plan, const Planes<T>& x,
+void conv2d_gemm_forward(const Conv2dGeometry& d, const Conv2dCpuPlan& plan, const Planes<T>& x,
                          const T* w, const T* bias, T* y);
 // dx (dense) from dy and w (dense).
 template <class T>
-void conv2d_gemm_backward_input(const ConvDims& d, const Conv2dCpuPlan& plan, const Planes<T>& dy,
-                                const T* w, T* dx);
+void conv2d_gemm_backward_input(const Conv2dGeometry& d, const Conv2dCpuPlan& plan,
+                                const Planes<T>& dy, const T* w, T* dx);
 // dw (dense) from x and dy.
 template <class T>
-void conv2d_gemm_backward_weight(const ConvDims& d, const Conv2dCpuPlan& plan, const Planes<T>& x,
-                                 const Planes<T>& dy, T* dw);
+void conv2d_gemm_backward_weight(const Conv2dGeometry& d, const Conv2dCpuPlan& plan,
+                                 const Planes<T>& x, const Planes<T>& dy, T* dw);
 
 }  // namespace hs::ops::detail
