@@ -4,11 +4,14 @@
 // (autograd), modules, blocks, optimizers and checkpoints (nn), the model registry (models),
 // datasets and the loader (data). A program calls hs::register_backends() once at the top
 // of main(), before it makes a tensor.
+#include "autograd/batch_norm.h"
 #include "autograd/conv2d.h"
 #include "autograd/functions.h"
 #include "autograd/grad_mode.h"
 #include "autograd/gradcheck.h"
-#include "autograd/nn_functions.h"
+#include "autograd/linear.h"
+#include "autograd/loss.h"
+#include "autograd/pooling.h"
 #include "autograd/softmax.h"
 #include "autograd/variable.h"
 #include "core/error.h"

@@ -4,6 +4,7 @@
 // be reused in place.
 #include <cstddef>
 #include <memory>
+#include <utility>
 #include <vector>
 
 #include "autograd/grad_mode.h"
@@ -60,6 +61,23 @@ inline std::vector<Variable> record_outputs(const std::shared_ptr<Node>& node,
     outs.back().set_history(node, static_cast<int>(i));
   }
   return outs;
+}
+
+// Optional inputs (gamma, beta, bias) may be undefined variables: no gradient, no edge.
+inline bool requires_grad_if_defined(const Variable& v) { return v.defined() && v.requires_grad(); }
+inline Edge edge_if_defined(const Variable& v) { return v.defined() ? v.gradient_edge() : Edge{}; }
+inline Tensor data_if_defined(const Variable& v) { return v.defined() ? v.data() : Tensor(); }
+
+inline void check_defined_input(const char* op, const Variable& x, const char* what) {
+  HS_CHECK(x.defined(), op, ": ", what, " is an undefined variable");
+}
+
+// Makes `result` the single output of `node`, whose inputs are `edges` in order.
+inline Variable link(const std::shared_ptr<Node>& node, Tensor result, std::vector<Edge> edges) {
+  node->next_edges = std::move(edges);
+  Variable out(std::move(result));
+  out.set_history(node, 0);
+  return out;
 }
 
 // True when nothing but `t` can see its storage and `t` covers all of it densely, so it

@@ -10,36 +10,24 @@
 #include <vector>
 
 #include "core/error.h"
+#include "core/merged_dims.h"
 
 namespace hs {
 
 namespace {
 
-// Merges adjacent dims that are contiguous with respect to each other in both operands,
-// and drops size-1 dims, so most copies become a few long rows.
-int coalesce(int ndim, const std::int64_t* sizes, const std::int64_t* const* strides, int nops,
-             std::int64_t* out_sizes, std::int64_t (*out_strides)[kMaxDims]) {
-  int n = 0;
-  for (int d = 0; d < ndim; ++d) {
-    if (sizes[d] == 1) continue;
-    bool merge = n > 0;
-    for (int k = 0; k < nops && merge; ++k)
-      merge = out_strides[k][n - 1] == strides[k][d] * sizes[d];
-    if (merge) {
-      out_sizes[n - 1] *= sizes[d];
-      for (int k = 0; k < nops; ++k) out_strides[k][n - 1] = strides[k][d];
-    } else {
-      out_sizes[n] = sizes[d];
-      for (int k = 0; k < nops; ++k) out_strides[k][n] = strides[k][d];
-      ++n;
-    }
+// dst's dims merged over the operands' strides (core/merged_dims.h), so most copies become a
+// few long rows; at least one dim (of size 1 when dst has one element).
+template <int N>
+MergedDims<N> coalesce(const StridedRef& dst, const std::int64_t* const (&strides)[N]) {
+  MergedDims<N> m;
+  for (int d = 0; d < dst.ndim; ++d) m.push(dst.sizes[d], [&](int k) { return strides[k][d]; });
+  if (m.ndim == 0) {
+    m.ndim = 1;
+    m.sizes[0] = 1;
+    for (int k = 0; k < N; ++k) m.strides[k][0] = 1;
   }
-  if (n == 0) {
-    out_sizes[0] = 1;
-    for (int k = 0; k < nops; ++k) out_strides[k][0] = 1;
-    n = 1;
-  }
-  return n;
+  return m;
 }
 
 template <class D, class S>
@@ -112,23 +100,23 @@ class CpuBackend final : public DeviceBackend {
     if (nbytes) std::memcpy(dst, src, nbytes);
   }
   void copy_strided(const StridedRef& dst, const StridedRef& src) override {
-    std::int64_t sizes[kMaxDims];
-    std::int64_t strides[2][kMaxDims];
     const std::int64_t* in_strides[2] = {dst.strides, src.strides};
-    const int n = coalesce(dst.ndim, dst.sizes, in_strides, 2, sizes, strides);
+    const MergedDims<2> m = coalesce(dst, in_strides);
     dispatch_dtype(dst.dtype, [&](auto d) {
       using D = decltype(d);
       dispatch_dtype(src.dtype, [&](auto s) {
         using S = decltype(s);
-        copy_rows(static_cast<D*>(dst.data), static_cast<const S*>(src.data), n, sizes, strides);
+        copy_rows(static_cast<D*>(dst.data), static_cast<const S*>(src.data), m.ndim, m.sizes,
+                  m.strides);
       });
     });
   }
   void fill(const StridedRef& dst, double value) override {
-    std::int64_t sizes[kMaxDims];
-    std::int64_t strides[1][kMaxDims];
     const std::int64_t* in_strides[1] = {dst.strides};
-    const int n = coalesce(dst.ndim, dst.sizes, in_strides, 1, sizes, strides);
+    const MergedDims<1> m = coalesce(dst, in_strides);
+    const int n = m.ndim;
+    const auto& sizes = m.sizes;
+    const auto& strides = m.strides;
     std::int64_t total = 1;
     for (int d = 0; d < n; ++d) total *= sizes[d];
     dispatch_dtype(dst.dtype, [&](auto zero) {

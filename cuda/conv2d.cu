@@ -22,30 +22,6 @@ using std::int64_t;
 // this many elements (128 MiB in f32), so a large batch does not need one huge buffer.
 constexpr int64_t kMaxScratchElements = int64_t{1} << 25;
 
-// Sizes derived from a ConvShape. Group g owns column-matrix rows [g * gemm_k, (g+1) * gemm_k)
-// and output channels [g * gemm_m, (g+1) * gemm_m).
-struct ConvDims {
-  int64_t gemm_m = 0, gemm_k = 0;
-  int64_t rows = 0;   // column-matrix rows: Cin * KH * KW
-  int64_t plane = 0;  // output positions per image: OH * OW
-  int64_t x_image = 0, y_image = 0;
-  bool pointwise = false;
-};
-
-ConvDims dims_of(const ConvShape& s) {
-  const ops::Im2colGeometry& g = s.image;
-  ConvDims d;
-  d.gemm_m = s.out_channels / s.groups;
-  d.rows = g.column_rows();
-  d.gemm_k = d.rows / s.groups;
-  d.plane = g.column_cols();
-  d.x_image = g.channels * g.in_h * g.in_w;
-  d.y_image = s.out_channels * d.plane;
-  d.pointwise = g.kernel_h == 1 && g.kernel_w == 1 && g.stride_h == 1 && g.stride_w == 1 &&
-                g.pad_h == 0 && g.pad_w == 0;
-  return d;
-}
-
 // Images per chunk when each image needs `per_image` scratch elements.
 int64_t images_per_chunk(int64_t batch, int64_t per_image) {
   if (per_image == 0) return batch;
@@ -135,9 +111,8 @@ void launch_im2col(const T* x, PlanesRef planes, const ops::Im2colGeometry& g, i
 }
 
 template <class T>
-void forward(const ConvShape& s, PlanesRef x, const T* w, const T* bias, T* y) {
-  const ConvDims d = dims_of(s);
-  const int64_t per_image = d.pointwise ? 0 : d.rows * d.plane;
+void forward(const Conv2dGeometry& s, PlanesRef x, const T* w, const T* bias, T* y) {
+  const int64_t per_image = s.pointwise() ? 0 : s.column_rows() * s.out_plane();
   const int64_t chunk = images_per_chunk(s.batch, per_image);
   Scratch cols(static_cast<std::size_t>(chunk * per_image) * sizeof(T));
   for (int64_t first = 0; first < s.batch; first += chunk) {
@@ -146,43 +121,43 @@ void forward(const ConvShape& s, PlanesRef x, const T* w, const T* bias, T* y) {
     // B: the chunk's column matrices, [gemm_k, plane] per group and image.
     const T* b = x_first;
     int64_t ldb = x.channel_stride, stride_b = x.image_stride;
-    if (!d.pointwise) {
-      launch_im2col(x_first, x, s.image, count, cols.as<T>(), per_image, d.plane);
+    if (!s.pointwise()) {
+      launch_im2col(x_first, x, s.image, count, cols.as<T>(), per_image, s.out_plane());
       b = cols.as<T>();
-      ldb = d.plane;
+      ldb = s.out_plane();
       stride_b = per_image;
     }
     for (int64_t g = 0; g < s.groups; ++g)
-      gemm(dtype_of<T>(), false, false, d.gemm_m, d.plane, d.gemm_k, 1.0,
-           w + g * d.gemm_m * d.gemm_k, d.gemm_k, 0, b + g * d.gemm_k * ldb, ldb, stride_b, 0.0,
-           y + first * d.y_image + g * d.gemm_m * d.plane, d.plane, d.y_image, count);
+      gemm(dtype_of<T>(), false, false, s.out_c_group, s.out_plane(), s.gemm_k(), 1.0,
+           w + g * s.out_c_group * s.gemm_k(), s.gemm_k(), 0, b + g * s.gemm_k() * ldb, ldb,
+           stride_b, 0.0, y + first * s.y_image() + g * s.out_c_group * s.out_plane(),
+           s.out_plane(), s.y_image(), count);
   }
   if (bias) {
-    const int64_t n = s.batch * d.y_image;
-    add_bias_kernel<<<grid_size(n), kBlockSize, 0, stream()>>>(y, bias, s.out_channels, d.plane, n);
+    const int64_t n = s.batch * s.y_image();
+    add_bias_kernel<<<grid_size(n), kBlockSize, 0, stream()>>>(y, bias, s.out_c, s.out_plane(), n);
     HS_CUDA_CHECK(cudaGetLastError());
   }
 }
 
 template <class T>
-void backward_input(const ConvShape& s, PlanesRef dy, const T* w, T* dx) {
-  const ConvDims d = dims_of(s);
-  const int64_t per_image = d.rows * d.plane;
+void backward_input(const Conv2dGeometry& s, PlanesRef dy, const T* w, T* dx) {
+  const int64_t per_image = s.column_rows() * s.out_plane();
   // A pointwise convolution's column matrices are dx itself.
-  const int64_t chunk = images_per_chunk(s.batch, d.pointwise ? 0 : per_image);
-  Scratch cols(d.pointwise ? 0 : static_cast<std::size_t>(chunk * per_image) * sizeof(T));
+  const int64_t chunk = images_per_chunk(s.batch, s.pointwise() ? 0 : per_image);
+  Scratch cols(s.pointwise() ? 0 : static_cast<std::size_t>(chunk * per_image) * sizeof(T));
   for (int64_t first = 0; first < s.batch; first += chunk) {
     const int64_t count = std::min(chunk, s.batch - first);
     const T* dy_first = static_cast<const T*>(dy.data) + first * dy.image_stride;
-    T* dx_first = dx + first * d.x_image;
-    T* c = d.pointwise ? dx_first : cols.as<T>();
+    T* dx_first = dx + first * s.x_image();
+    T* c = s.pointwise() ? dx_first : cols.as<T>();
     for (int64_t g = 0; g < s.groups; ++g)
-      gemm(dtype_of<T>(), true, false, d.gemm_k, d.plane, d.gemm_m, 1.0,
-           w + g * d.gemm_m * d.gemm_k, d.gemm_k, 0, dy_first + g * d.gemm_m * dy.channel_stride,
-           dy.channel_stride, dy.image_stride, 0.0, c + g * d.gemm_k * d.plane, d.plane, per_image,
-           count);
-    if (d.pointwise) continue;
-    const int64_t n = count * d.x_image;
+      gemm(dtype_of<T>(), true, false, s.gemm_k(), s.out_plane(), s.out_c_group, 1.0,
+           w + g * s.out_c_group * s.gemm_k(), s.gemm_k(), 0,
+           dy_first + g * s.out_c_group * dy.channel_stride, dy.channel_stride, dy.image_stride,
+           0.0, c + g * s.gemm_k() * s.out_plane(), s.out_plane(), per_image, count);
+    if (s.pointwise()) continue;
+    const int64_t n = count * s.x_image();
     col2im_kernel<<<grid_size(n), kBlockSize, 0, stream()>>>(cols.as<T>(), per_image, s.image,
                                                              count, dx_first);
     HS_CUDA_CHECK(cudaGetLastError());
@@ -192,41 +167,40 @@ void backward_input(const ConvShape& s, PlanesRef dy, const T* w, T* dx) {
 // dW_g [gemm_m, gemm_k] = Σ over chunks of dy_g [gemm_m, count * plane] x cols_g^T, with the
 // chunk's images side by side in both matrices so that one GEMM sums over all of them.
 template <class T>
-void backward_weight(const ConvShape& s, PlanesRef dy, PlanesRef x, T* dw) {
-  const ConvDims d = dims_of(s);
-  const int64_t chunk = images_per_chunk(s.batch, (d.rows + s.out_channels) * d.plane);
-  Scratch cols(static_cast<std::size_t>(chunk * d.rows * d.plane) * sizeof(T));
-  Scratch dy_rows(static_cast<std::size_t>(chunk * s.out_channels * d.plane) * sizeof(T));
+void backward_weight(const Conv2dGeometry& s, PlanesRef dy, PlanesRef x, T* dw) {
+  const int64_t chunk = images_per_chunk(s.batch, (s.column_rows() + s.out_c) * s.out_plane());
+  Scratch cols(static_cast<std::size_t>(chunk * s.column_rows() * s.out_plane()) * sizeof(T));
+  Scratch dy_rows(static_cast<std::size_t>(chunk * s.out_c * s.out_plane()) * sizeof(T));
   for (int64_t first = 0; first < s.batch; first += chunk) {
     const int64_t count = std::min(chunk, s.batch - first);
-    const int64_t width = count * d.plane;
+    const int64_t width = count * s.out_plane();
     const T* x_first = static_cast<const T*>(x.data) + first * x.image_stride;
     const T* dy_first = static_cast<const T*>(dy.data) + first * dy.image_stride;
-    launch_im2col(x_first, x, s.image, count, cols.as<T>(), d.plane, width);
-    const int64_t n = s.out_channels * width;
+    launch_im2col(x_first, x, s.image, count, cols.as<T>(), s.out_plane(), width);
+    const int64_t n = s.out_c * width;
     gather_planes_kernel<<<grid_size(n), kBlockSize, 0, stream()>>>(
-        dy_first, dy.image_stride, dy.channel_stride, s.out_channels, d.plane, count,
+        dy_first, dy.image_stride, dy.channel_stride, s.out_c, s.out_plane(), count,
         dy_rows.as<T>());
     HS_CUDA_CHECK(cudaGetLastError());
     const double beta = first == 0 ? 0.0 : 1.0;
     for (int64_t g = 0; g < s.groups; ++g)
-      gemm(dtype_of<T>(), false, true, d.gemm_m, d.gemm_k, width, 1.0,
-           dy_rows.as<T>() + g * d.gemm_m * width, width, 0, cols.as<T>() + g * d.gemm_k * width,
-           width, 0, beta, dw + g * d.gemm_m * d.gemm_k, d.gemm_k, 0, 1);
+      gemm(dtype_of<T>(), false, true, s.out_c_group, s.gemm_k(), width, 1.0,
+           dy_rows.as<T>() + g * s.out_c_group * width, width, 0,
+           cols.as<T>() + g * s.gemm_k() * width, width, 0, beta,
+           dw + g * s.out_c_group * s.gemm_k(), s.gemm_k(), 0, 1);
   }
 }
 
-void check_shape(const char* op, DType dtype, const ConvShape& s) {
+void check_shape(const char* op, DType dtype, const Conv2dGeometry& s) {
   HS_CHECK(is_floating(dtype), "cuda ", op, ": needs f32 or f64, got ", dtype_name(dtype));
-  HS_CHECK(s.batch >= 1 && s.groups >= 1 && s.out_channels % s.groups == 0 &&
-               s.image.channels % s.groups == 0,
-           "cuda ", op, ": inconsistent sizes (batch ", s.batch, ", ", s.image.channels,
-           " input and ", s.out_channels, " output channels, ", s.groups, " groups)");
+  HS_CHECK(s.batch >= 1 && s.groups >= 1 && s.out_c % s.groups == 0 && s.in_c % s.groups == 0,
+           "cuda ", op, ": inconsistent sizes (batch ", s.batch, ", ", s.in_c, " input and ",
+           s.out_c, " output channels, ", s.groups, " groups)");
 }
 
 }  // namespace
 
-void conv2d_forward(DType dtype, const ConvShape& shape, PlanesRef x, const void* w,
+void conv2d_forward(DType dtype, const Conv2dGeometry& shape, PlanesRef x, const void* w,
                     const void* bias, void* y) {
   check_shape("conv2d_forward", dtype, shape);
   dispatch_floating(dtype, [&](auto tag) {
@@ -235,7 +209,7 @@ void conv2d_forward(DType dtype, const ConvShape& shape, PlanesRef x, const void
   });
 }
 
-void conv2d_backward_input(DType dtype, const ConvShape& shape, PlanesRef dy, const void* w,
+void conv2d_backward_input(DType dtype, const Conv2dGeometry& shape, PlanesRef dy, const void* w,
                            void* dx) {
   check_shape("conv2d_backward_input", dtype, shape);
   dispatch_floating(dtype, [&](auto tag) {
@@ -244,7 +218,7 @@ void conv2d_backward_input(DType dtype, const ConvShape& shape, PlanesRef dy, co
   });
 }
 
-void conv2d_backward_weight(DType dtype, const ConvShape& shape, PlanesRef dy, PlanesRef x,
+void conv2d_backward_weight(DType dtype, const Conv2dGeometry& shape, PlanesRef dy, PlanesRef x,
                             void* dw) {
   check_shape("conv2d_backward_weight", dtype, shape);
   dispatch_floating(dtype, [&](auto tag) {

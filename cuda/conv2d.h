@@ -7,27 +7,21 @@
 
 #include "core/dtype.h"
 #include "cuda/planes.h"
-#include "kernels/im2col_index.h"
+#include "kernels/conv2d_geometry.h"
 
 namespace hs::cuda {
 
-// A convolution's sizes: `image` is the im2col geometry of one whole image (all input
-// channels); weight [out_channels, image.channels / groups, kernel_h, kernel_w].
-struct ConvShape {
-  std::int64_t batch = 0;
-  std::int64_t out_channels = 0;
-  std::int64_t groups = 1;
-  ops::Im2colGeometry image{};
-};
+// The geometry, checked and resolved by ops/conv2d.cpp (kernels/conv2d_geometry.h).
+using ops::Conv2dGeometry;
 
 // y [N, Cout, OH, OW] = conv(x, w) + bias; w contiguous, bias [Cout] contiguous or null.
-void conv2d_forward(DType dtype, const ConvShape& shape, PlanesRef x, const void* w,
+void conv2d_forward(DType dtype, const Conv2dGeometry& geometry, PlanesRef x, const void* w,
                     const void* bias, void* y);
 // dx [N, Cin, H, W] from dy (planes of [N, Cout, OH, OW]) and w (contiguous).
-void conv2d_backward_input(DType dtype, const ConvShape& shape, PlanesRef dy, const void* w,
+void conv2d_backward_input(DType dtype, const Conv2dGeometry& geometry, PlanesRef dy, const void* w,
                            void* dx);
 // dw [Cout, Cin / groups, KH, KW] from dy and the forward's input x.
-void conv2d_backward_weight(DType dtype, const ConvShape& shape, PlanesRef dy, PlanesRef x,
+void conv2d_backward_weight(DType dtype, const Conv2dGeometry& geometry, PlanesRef dy, PlanesRef x,
                             void* dw);
 
 }  // namespace hs::cuda

@@ -52,8 +52,7 @@ __device__ inline double block_sum(double value, double* shared) {
 }
 
 // An indexer over the sizes of operands[0] with each operand's strides (all operands have
-// the same dims). Size-1 dims are dropped and neighbouring dims merged when every operand
-// steps through them as through one dim.
+// the same dims), its dims merged by core/merged_dims.h.
 template <int N>
 ops::StridedIndexer<N> coalesced_indexer(const std::array<StridedRef, N>& operands) {
   const StridedRef& shape = operands[0];
@@ -62,18 +61,8 @@ ops::StridedIndexer<N> coalesced_indexer(const std::array<StridedRef, N>& operan
              " dims but the iteration shape has ", shape.ndim);
   }
   ops::StridedIndexer<N> idx;
-  for (int d = 0; d < shape.ndim; ++d) {
-    const std::int64_t size = shape.sizes[d];
-    if (size == 1) continue;
-    const int last = idx.ndim - 1;
-    bool merge = last >= 0;
-    for (int k = 0; k < N; ++k) {
-      merge = merge && idx.strides[k][last] == operands[k].strides[d] * size;
-    }
-    const int target = merge ? last : idx.ndim++;
-    idx.sizes[target] = merge ? idx.sizes[target] * size : size;
-    for (int k = 0; k < N; ++k) idx.strides[k][target] = operands[k].strides[d];
-  }
+  for (int d = 0; d < shape.ndim; ++d)
+    idx.push(shape.sizes[d], [&](int k) { return operands[k].strides[d]; });
   return idx;
 }
 

@@ -8,7 +8,7 @@
 
 #include "autograd/functions.h"
 #include "autograd/grad_mode.h"
-#include "autograd/nn_functions.h"
+#include "autograd/loss.h"
 #include "core/tensor.h"
 #include "ops/backends.h"
 #include "ops/elementwise.h"

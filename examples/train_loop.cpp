@@ -11,7 +11,7 @@
 #include <string>
 
 #include "autograd/grad_mode.h"
-#include "autograd/nn_functions.h"
+#include "autograd/loss.h"
 #include "core/error.h"
 #include "core/threads.h"
 #include "data/datasets.h"

@@ -5,23 +5,21 @@
 #include <cstdint>
 
 #include "core/host_device.h"
+#include "core/merged_dims.h"
 #include "core/shape.h"
 
 namespace hs::ops {
 
+// The dims (merged or not) are MergedDims' fields; callers usually build them with push().
 template <int N>
-struct StridedIndexer {
-  int ndim = 0;
-  std::int64_t sizes[kMaxDims] = {};
-  std::int64_t strides[N][kMaxDims] = {};
-
+struct StridedIndexer : MergedDims<N> {
   // Offsets (in elements) of the element with row-major linear index `i` in each operand.
   HS_HOST_DEVICE void offsets(std::int64_t i, std::int64_t (&out)[N]) const {
     for (int k = 0; k < N; ++k) out[k] = 0;
-    for (int d = ndim - 1; d >= 0; --d) {
-      const std::int64_t idx = i % sizes[d];
-      i /= sizes[d];
-      for (int k = 0; k < N; ++k) out[k] += idx * strides[k][d];
+    for (int d = this->ndim - 1; d >= 0; --d) {
+      const std::int64_t idx = i % this->sizes[d];
+      i /= this->sizes[d];
+      for (int k = 0; k < N; ++k) out[k] += idx * this->strides[k][d];
     }
   }
 };

@@ -2,7 +2,7 @@
 
 #include <sstream>
 
-#include "autograd/nn_functions.h"
+#include "autograd/batch_norm.h"
 #include "ops/elementwise.h"
 
 namespace hs::nn {

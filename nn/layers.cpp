@@ -1,7 +1,7 @@
 #include "nn/layers.h"
 
 #include "autograd/functions.h"
-#include "autograd/nn_functions.h"
+#include "autograd/pooling.h"
 
 namespace hs::nn {
 

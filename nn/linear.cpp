@@ -2,7 +2,7 @@
 
 #include <cmath>
 
-#include "autograd/nn_functions.h"
+#include "autograd/linear.h"
 #include "nn/init.h"
 
 namespace hs::nn {

@@ -4,7 +4,7 @@
 #include <vector>
 
 #include "autograd/functions.h"
-#include "autograd/nn_functions.h"
+#include "autograd/pooling.h"
 #include "autograd/softmax.h"
 
 namespace hs::nn {

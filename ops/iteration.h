@@ -1,7 +1,8 @@
 #pragma once
 // ElementwiseLoop: the CPU walk over N operands that share one iteration shape (broadcast
 // operands carry stride 0). It drops size-1 dims, orders dims by operand 0's strides
-// (memory order of the output), merges dims that are contiguous in every operand, and then
+// (memory order of the output), merges dims that are contiguous in every operand
+// (core/merged_dims.h), and then
 // hands a kernel runs of the innermost dim: (element offsets, inner strides, run length).
 // Contiguous same-shape operands collapse to a single run, so kernels see a flat loop.
 #include <omp.h>
@@ -10,6 +11,7 @@
 #include <array>
 #include <cstdint>
 
+#include "core/merged_dims.h"
 #include "core/shape.h"
 #include "kernels/strided_index.h"
 
@@ -37,30 +39,19 @@ class ElementwiseLoop {
     // memory order; stable, so equal strides keep their logical order.
     std::stable_sort(order, order + kept,
                      [&](int x, int y) { return strides[0][x] > strides[0][y]; });
-    int nd = 0;
-    std::int64_t merged_sizes[kMaxDims];
-    std::int64_t merged_strides[N][kMaxDims];
+    MergedDims<N> merged;
     for (int i = 0; i < kept; ++i) {
       const int d = order[i];
-      bool mergeable = nd > 0;
-      for (int k = 0; k < N && mergeable; ++k)
-        mergeable = merged_strides[k][nd - 1] == strides[k][d] * sizes[d];
-      if (mergeable) {
-        merged_sizes[nd - 1] *= sizes[d];
-        for (int k = 0; k < N; ++k) merged_strides[k][nd - 1] = strides[k][d];
-      } else {
-        merged_sizes[nd] = sizes[d];
-        for (int k = 0; k < N; ++k) merged_strides[k][nd] = strides[k][d];
-        ++nd;
-      }
+      merged.push(sizes[d], [&](int k) { return strides[k][d]; });
     }
+    const int nd = merged.ndim;
     if (nd == 0) return;  // one element: inner_size_ 1, all offsets 0
-    inner_size_ = merged_sizes[nd - 1];
-    for (int k = 0; k < N; ++k) inner_strides_[k] = merged_strides[k][nd - 1];
+    inner_size_ = merged.sizes[nd - 1];
+    for (int k = 0; k < N; ++k) inner_strides_[k] = merged.strides[k][nd - 1];
     outer_.ndim = nd - 1;
     for (int d = 0; d < nd - 1; ++d) {
-      outer_.sizes[d] = merged_sizes[d];
-      for (int k = 0; k < N; ++k) outer_.strides[k][d] = merged_strides[k][d];
+      outer_.sizes[d] = merged.sizes[d];
+      for (int k = 0; k < N; ++k) outer_.strides[k][d] = merged.strides[k][d];
     }
   }
 

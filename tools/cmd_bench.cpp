@@ -14,7 +14,7 @@
 #include <iostream>
 
 #include "autograd/grad_mode.h"
-#include "autograd/nn_functions.h"
+#include "autograd/loss.h"
 #include "core/backend.h"
 #include "core/threads.h"
 #include "models/registry.h"

@@ -8,7 +8,7 @@
 #include <sstream>
 
 #include "autograd/grad_mode.h"
-#include "autograd/nn_functions.h"
+#include "autograd/loss.h"
 #include "models/registry.h"
 #include "nn/checkpoint.h"
 #include "nn/init.h"

@@ -9,7 +9,7 @@
 #include <utility>
 #include <vector>
 
-#include "autograd/nn_functions.h"
+#include "autograd/loss.h"
 #include "core/backend.h"
 #include "core/generator.h"
 #include "core/tensor.h"

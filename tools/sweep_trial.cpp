@@ -8,7 +8,7 @@
 #include <new>
 
 #include "autograd/grad_mode.h"
-#include "autograd/nn_functions.h"
+#include "autograd/loss.h"
 #include "core/backend.h"
 #include "core/threads.h"
 #include "data/datasets.h"

@@ -10,7 +10,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "autograd/nn_functions.h"
+#include "autograd/loss.h"
 #include "core/atomic_file.h"
 #include "core/threads.h"
 #include "data/datasets.h"

@@ -18,6 +18,10 @@ inline Tensor uniform64(const Shape& shape, Generator& gen, double low = -1.0, d
   return rand(shape, gen, DType::f64, low, high);
 }
 
+inline Tensor normal64(const Shape& shape, Generator& gen, double mean = 0.0, double std = 1.0) {
+  return randn(shape, gen, DType::f64, mean, std);
+}
+
 // Values in [low, high) with a random sign: away from zero, for relu and friends.
 inline Tensor away_from_zero64(const Shape& shape, Generator& gen, double low = 0.2,
                                double high = 1.0) {

@@ -14,35 +14,14 @@
 
 #include "core/atomic_file.h"
 #include "core/error.h"
+#include "test_util/temp_dir.h"
 
 namespace fs = std::filesystem;
 using Catch::Matchers::Contains;
 
+using hs::test::TempDir;
+
 namespace {
-
-class TempDir {
- public:
-  TempDir() {
-    static int counter = 0;
-    path_ = fs::temp_directory_path() /
-            ("hsnet-atomic-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
-    fs::remove_all(path_);
-    fs::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  std::string file(const std::string& name) const { return (path_ / name).string(); }
-  std::set<std::string> listing() const {
-    std::set<std::string> names;
-    for (const auto& e : fs::directory_iterator(path_)) names.insert(e.path().filename().string());
-    return names;
-  }
-
- private:
-  fs::path path_;
-};
 
 std::string read_all(const std::string& path) {
   std::ifstream f(path, std::ios::binary);
@@ -60,7 +39,7 @@ struct ScopedHook {
 
 TEST_CASE("write_file_atomic creates and replaces a file and leaves no temporary",
           "[core][atomic_file]") {
-  TempDir dir;
+  TempDir dir("hsnet-atomic-test");
   const std::string path = dir.file("a.txt");
   hs::write_file_atomic(path, "first");
   CHECK(read_all(path) == "first");
@@ -73,7 +52,7 @@ TEST_CASE("write_file_atomic creates and replaces a file and leaves no temporary
 
 TEST_CASE("an injected failure at any stage leaves the old file and no temporary",
           "[core][atomic_file]") {
-  TempDir dir;
+  TempDir dir("hsnet-atomic-test");
   const std::string path = dir.file("state.json");
   hs::write_file_atomic(path, "old contents");
   for (const hs::WriteStage stage : {hs::WriteStage::open, hs::WriteStage::write,
@@ -101,7 +80,7 @@ TEST_CASE("an injected failure at any stage leaves the old file and no temporary
 }
 
 TEST_CASE("real OS errors name the file and the reason", "[core][atomic_file]") {
-  TempDir dir;
+  TempDir dir("hsnet-atomic-test");
   CHECK_THROWS_WITH(hs::write_file_atomic(dir.file("missing/x.txt"), "x"),
                     Contains("missing/x.txt") && Contains("No such file or directory"));
   fs::create_directory(dir.file("target"));
@@ -130,7 +109,7 @@ TEST_CASE("real OS errors name the file and the reason", "[core][atomic_file]") 
 
 TEST_CASE("append_record appends lines; a torn last line is dropped and cut off",
           "[core][atomic_file]") {
-  TempDir dir;
+  TempDir dir("hsnet-atomic-test");
   const std::string path = dir.file("log.jsonl");
   hs::append_record(path, "{\"step\":1}");
   hs::append_record(path, "{\"step\":2}");
@@ -164,7 +143,7 @@ TEST_CASE("append_record appends lines; a torn last line is dropped and cut off"
 
 TEST_CASE("a pause hook stops the process inside the write, leaving the old file",
           "[core][atomic_file]") {
-  TempDir dir;
+  TempDir dir("hsnet-atomic-test");
   const std::string path = dir.file("weights.bin");
   hs::write_file_atomic(path, "old");
   const pid_t child = ::fork();

@@ -16,6 +16,7 @@
 #include "data/datasets.h"
 #include "data/file_bytes.h"
 #include "data/idx.h"
+#include "test_util/temp_dir.h"
 
 using namespace hs;
 using namespace hs::data;
@@ -23,27 +24,9 @@ using Bytes = std::vector<std::uint8_t>;
 using Catch::Contains;
 namespace fs = std::filesystem;
 
+using hs::test::TempDir;
+
 namespace {
-
-// A fresh directory under the system temp dir, removed with everything in it at scope exit.
-class TempDir {
- public:
-  TempDir() {
-    static int counter = 0;
-    path_ = fs::temp_directory_path() /
-            ("hsnet_test_readers_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
-    fs::remove_all(path_);
-    fs::create_directories(path_);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  ~TempDir() { fs::remove_all(path_); }
-  std::string operator/(const std::string& name) const { return (path_ / name).string(); }
-  std::string str() const { return path_.string(); }
-
- private:
-  fs::path path_;
-};
 
 void write_file(const std::string& path, const Bytes& bytes) {
   fs::create_directories(fs::path(path).parent_path());
@@ -140,7 +123,7 @@ void write_cifar10(const std::string& dir, const std::vector<int>& counts) {
 }  // namespace
 
 TEST_CASE("read_idx reads plain IDX images and labels", "[data]") {
-  TempDir dir;
+  TempDir dir("hsnet-test-readers");
   write_file(dir / "images", idx_images(3, 4, 5));
   write_file(dir / "labels", idx_labels({3, 0, 9}));
   const ImageDataset ds = read_idx(dir / "images", dir / "labels");
@@ -153,7 +136,7 @@ TEST_CASE("read_idx reads plain IDX images and labels", "[data]") {
 }
 
 TEST_CASE("read_idx recognises gzip by its magic bytes, not by the file name", "[data]") {
-  TempDir dir;
+  TempDir dir("hsnet-test-readers");
   // Compressed data under a plain name, plain data under a .gz name.
   write_gz(dir / "images.bin", idx_images(6, 28, 28));
   write_file(dir / "labels.gz", idx_labels({1, 2, 3, 4, 5, 6}));
@@ -165,7 +148,7 @@ TEST_CASE("read_idx recognises gzip by its magic bytes, not by the file name", "
 TEST_CASE("read_idx reads gzip files made of several members", "[data]") {
   // The last member's size field (the first guess for the buffer) then covers only the
   // tail, so the output buffer must grow.
-  TempDir dir;
+  TempDir dir("hsnet-test-readers");
   const Bytes images = idx_images(200, 28, 28);
   const std::size_t split = 150000;
   write_gz(dir / "images.gz", Bytes(images.begin(), images.begin() + split));
@@ -177,13 +160,13 @@ TEST_CASE("read_idx reads gzip files made of several members", "[data]") {
 }
 
 TEST_CASE("load_fashion_mnist and load_mnist read the standard file names", "[data]") {
-  TempDir dir;
+  TempDir dir("hsnet-test-readers");
   write_gz(dir / "train-images-idx3-ubyte.gz", idx_images(4, 28, 28));
   write_gz(dir / "train-labels-idx1-ubyte.gz", idx_labels({9, 0, 0, 3}));
   write_file(dir / "t10k-images-idx3-ubyte", idx_images(2, 28, 28));
   write_file(dir / "t10k-labels-idx1-ubyte", idx_labels({5, 8}));
 
-  const ImageDataset train = load_fashion_mnist(dir.str(), true);
+  const ImageDataset train = load_fashion_mnist(dir.path().string(), true);
   check_images(train, 4, 1, 28, 28);
   CHECK(train.labels == std::vector<std::int64_t>{9, 0, 0, 3});
   CHECK(train.name == "fashion-mnist");
@@ -191,26 +174,26 @@ TEST_CASE("load_fashion_mnist and load_mnist read the standard file names", "[da
   CHECK(train.class_names[0] == "T-shirt/top");
   CHECK(train.class_names[9] == "Ankle boot");
 
-  const ImageDataset test = load_mnist(dir.str(), false);
+  const ImageDataset test = load_mnist(dir.path().string(), false);
   check_images(test, 2, 1, 28, 28);
   CHECK(test.labels == std::vector<std::int64_t>{5, 8});
   CHECK(test.name == "mnist");
   CHECK(test.class_names[5] == "5");
 
-  const ImageDataset by_name = load_dataset("fashion-mnist", dir.str(), false);
+  const ImageDataset by_name = load_dataset("fashion-mnist", dir.path().string(), false);
   CHECK(by_name.labels == test.labels);
   CHECK(by_name.pixels == test.pixels);
 }
 
 TEST_CASE("read_idx rejects missing, malformed and mismatched files", "[data]") {
-  TempDir dir;
+  TempDir dir("hsnet-test-readers");
   write_file(dir / "images", idx_images(3, 4, 5));
   write_file(dir / "labels", idx_labels({3, 0, 9}));
 
   SECTION("missing file") {
     REQUIRE_THROWS_WITH(read_idx(dir / "absent-images", dir / "labels"),
                         Contains("absent-images") && Contains("No such file or directory"));
-    REQUIRE_THROWS_WITH(load_fashion_mnist(dir.str(), true),
+    REQUIRE_THROWS_WITH(load_fashion_mnist(dir.path().string(), true),
                         Contains("cannot find") && Contains("train-images-idx3-ubyte") &&
                             Contains("train-images-idx3-ubyte.gz"));
   }
@@ -295,12 +278,12 @@ TEST_CASE("read_idx rejects missing, malformed and mismatched files", "[data]") 
 }
 
 TEST_CASE("load_cifar10 reads the five training batches and the test batch", "[data]") {
-  TempDir dir;
+  TempDir dir("hsnet-test-readers");
   const std::vector<int> counts = {2, 3, 1, 2, 2};
   write_cifar10(dir / "cifar-10-batches-bin", counts);
 
   // Both the archive's folder and its parent are accepted.
-  for (const std::string& where : {dir.str(), dir / "cifar-10-batches-bin"}) {
+  for (const std::string& where : {dir.path().string(), dir.file("cifar-10-batches-bin")}) {
     const ImageDataset train = load_cifar10(where, true);
     check_images(train, 10, 3, 32, 32);
     for (std::int64_t i = 0; i < 10; ++i) CHECK(train.labels[i] == i % 10);
@@ -311,52 +294,52 @@ TEST_CASE("load_cifar10 reads the five training batches and the test batch", "[d
     CHECK(train.class_names.back() == "truck");
     CHECK(train.name == "cifar10");
   }
-  const ImageDataset test = load_dataset("cifar10", dir.str(), false);
+  const ImageDataset test = load_dataset("cifar10", dir.path().string(), false);
   check_images(test, 3, 3, 32, 32);
   CHECK(test.labels == std::vector<std::int64_t>{9, 4, 0});
 }
 
 TEST_CASE("load_cifar10 rejects missing and malformed batches", "[data]") {
-  TempDir dir;
-  write_cifar10(dir.str(), {1, 1, 1, 1, 1});
+  TempDir dir("hsnet-test-readers");
+  write_cifar10(dir.path().string(), {1, 1, 1, 1, 1});
 
   SECTION("no CIFAR files at all") {
-    TempDir empty;
-    REQUIRE_THROWS_WITH(load_cifar10(empty.str(), true), Contains("cannot find") &&
-                                                             Contains("data_batch_1.bin") &&
-                                                             Contains("cifar-10-batches-bin"));
+    TempDir empty("hsnet-test-readers");
+    REQUIRE_THROWS_WITH(load_cifar10(empty.path().string(), true),
+                        Contains("cannot find") && Contains("data_batch_1.bin") &&
+                            Contains("cifar-10-batches-bin"));
   }
   SECTION("one batch missing") {
     fs::remove(dir / "data_batch_3.bin");
-    REQUIRE_THROWS_WITH(load_cifar10(dir.str(), true), Contains("load_cifar10") &&
-                                                           Contains("data_batch_3.bin") &&
-                                                           Contains("No such file or directory"));
+    REQUIRE_THROWS_WITH(load_cifar10(dir.path().string(), true),
+                        Contains("load_cifar10") && Contains("data_batch_3.bin") &&
+                            Contains("No such file or directory"));
   }
   SECTION("size not a multiple of the record") {
     Bytes bytes = read_file(dir / "data_batch_2.bin");
     bytes.resize(bytes.size() + 100);
     write_file(dir / "data_batch_2.bin", bytes);
-    REQUIRE_THROWS_WITH(load_cifar10(dir.str(), true), Contains("data_batch_2.bin") &&
-                                                           Contains("3173 bytes") &&
-                                                           Contains("3073-byte record"));
+    REQUIRE_THROWS_WITH(load_cifar10(dir.path().string(), true), Contains("data_batch_2.bin") &&
+                                                                     Contains("3173 bytes") &&
+                                                                     Contains("3073-byte record"));
     write_file(dir / "test_batch.bin", {});
-    REQUIRE_THROWS_WITH(load_cifar10(dir.str(), false),
+    REQUIRE_THROWS_WITH(load_cifar10(dir.path().string(), false),
                         Contains("test_batch.bin") && Contains("0 bytes"));
   }
   SECTION("label out of range") {
     write_file(dir / "data_batch_5.bin", cifar_records({{1}, {10}}, 0));
-    REQUIRE_THROWS_WITH(load_cifar10(dir.str(), true), Contains("data_batch_5.bin") &&
-                                                           Contains("label 10 of record 1") &&
-                                                           Contains("[0, 10)"));
+    REQUIRE_THROWS_WITH(
+        load_cifar10(dir.path().string(), true),
+        Contains("data_batch_5.bin") && Contains("label 10 of record 1") && Contains("[0, 10)"));
   }
 }
 
 TEST_CASE("load_cifar100 reads fine or coarse labels", "[data]") {
-  TempDir dir;
+  TempDir dir("hsnet-test-readers");
   write_file(dir / "cifar-100-binary/train.bin", cifar_records({{19, 99}, {0, 0}, {4, 51}}, 0));
   write_file(dir / "cifar-100-binary/test.bin", cifar_records({{7, 12}}, 0));
 
-  const ImageDataset fine = load_cifar100(dir.str(), true);
+  const ImageDataset fine = load_cifar100(dir.path().string(), true);
   check_images(fine, 3, 3, 32, 32);
   CHECK(fine.labels == std::vector<std::int64_t>{99, 0, 51});
   CHECK(fine.num_classes == 100);
@@ -373,31 +356,31 @@ TEST_CASE("load_cifar100 reads fine or coarse labels", "[data]") {
   CHECK(coarse.class_names[0] == "aquatic_mammals");
   CHECK(coarse.class_names[19] == "vehicles_2");
 
-  const ImageDataset test = load_dataset("cifar100", dir.str(), false);
+  const ImageDataset test = load_dataset("cifar100", dir.path().string(), false);
   CHECK(test.labels == std::vector<std::int64_t>{12});
 }
 
 TEST_CASE("load_cifar100 rejects malformed files", "[data]") {
-  TempDir dir;
+  TempDir dir("hsnet-test-readers");
   SECTION("CIFAR-10 records are not CIFAR-100 records") {
     write_file(dir / "train.bin", cifar_records({{1}, {2}}, 0));
-    REQUIRE_THROWS_WITH(load_cifar100(dir.str(), true),
+    REQUIRE_THROWS_WITH(load_cifar100(dir.path().string(), true),
                         Contains("train.bin") && Contains("3074-byte record"));
   }
   SECTION("fine label out of range") {
     write_file(dir / "train.bin", cifar_records({{1, 2}, {3, 4}, {5, 100}}, 0));
-    REQUIRE_THROWS_WITH(load_cifar100(dir.str(), true),
+    REQUIRE_THROWS_WITH(load_cifar100(dir.path().string(), true),
                         Contains("label 100 of record 2") && Contains("[0, 100)"));
   }
   SECTION("coarse label out of range") {
     write_file(dir / "test.bin", cifar_records({{20, 2}}, 0));
-    REQUIRE_NOTHROW(load_cifar100(dir.str(), false));
+    REQUIRE_NOTHROW(load_cifar100(dir.path().string(), false));
     REQUIRE_THROWS_WITH(
-        load_cifar100(dir.str(), false, true),
+        load_cifar100(dir.path().string(), false, true),
         Contains("test.bin") && Contains("label 20 of record 0") && Contains("[0, 20)"));
   }
   SECTION("missing") {
-    REQUIRE_THROWS_WITH(load_cifar100(dir.str(), false),
+    REQUIRE_THROWS_WITH(load_cifar100(dir.path().string(), false),
                         Contains("cannot find") && Contains("test.bin"));
   }
 }
@@ -426,7 +409,7 @@ TEST_CASE("datasets are known by name", "[data]") {
 }
 
 TEST_CASE("subset keeps the first images", "[data]") {
-  TempDir dir;
+  TempDir dir("hsnet-test-readers");
   write_file(dir / "images", idx_images(5, 2, 3));
   write_file(dir / "labels", idx_labels({4, 3, 2, 1, 0}));
   const ImageDataset ds = read_idx(dir / "images", dir / "labels");
@@ -445,7 +428,7 @@ TEST_CASE("subset keeps the first images", "[data]") {
 
 TEST_CASE("a file or gzip stream larger than the limit is refused before it is allocated",
           "[data][limits]") {
-  TempDir dir;
+  TempDir dir("hsnet-test-readers");
   // 8 MB of zeros compress to a few kilobytes: a small gzip bomb against a 1 MB limit.
   write_gz(dir / "bomb.gz", Bytes(8 << 20, 0));
   REQUIRE(fs::file_size(dir / "bomb.gz") < (64 << 10));
@@ -460,7 +443,7 @@ TEST_CASE("a file or gzip stream larger than the limit is refused before it is a
 }
 
 TEST_CASE("IDX dimensions whose product overflows are refused", "[data][limits]") {
-  TempDir dir;
+  TempDir dir("hsnet-test-readers");
   Bytes images;
   push_be32(images, 0x00000803);
   for (int d = 0; d < 3; ++d) push_be32(images, 0xffffffffu);

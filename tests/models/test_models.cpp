@@ -12,7 +12,7 @@
 
 #include "autograd/functions.h"
 #include "autograd/grad_mode.h"
-#include "autograd/nn_functions.h"
+#include "autograd/loss.h"
 #include "models/registry.h"
 #include "nn/init.h"
 #include "nn/summary.h"

@@ -17,34 +17,15 @@
 #include "nn/linear.h"
 #include "nn/safetensors.h"
 #include "nn/sequential.h"
+#include "test_util/temp_dir.h"
 
 using namespace hs;
 using Catch::Contains;
 namespace fs = std::filesystem;
 
+using hs::test::TempDir;
+
 namespace {
-
-// A fresh directory under the system temp dir, removed with everything in it at scope exit.
-class TempDir {
- public:
-  TempDir() {
-    static int counter = 0;
-    path_ = fs::temp_directory_path() / ("hsnet_test_checkpoint_" + std::to_string(::getpid()) +
-                                         "_" + std::to_string(counter++));
-    fs::remove_all(path_);
-    fs::create_directories(path_);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  ~TempDir() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  std::string file(const std::string& name) const { return (path_ / name).string(); }
-
- private:
-  fs::path path_;
-};
 
 // Conv + BN + grouped conv + BN-ReLU + a nested Sequential holding a Linear, so the state
 // dict has parameters, f32 and i64 buffers and two levels of dotted names.
@@ -103,7 +84,7 @@ void require_state(const nn::Module& m, const nn::StateDict& expected) {
 
 TEST_CASE("save then load into a differently initialised module restores every entry",
           "[nn][checkpoint]") {
-  TempDir dir;
+  TempDir dir("hsnet-test-checkpoint");
   nn::manual_seed(1);
   auto source = make_model();
   Generator gen(10);
@@ -138,7 +119,7 @@ TEST_CASE("save then load into a differently initialised module restores every e
 
 TEST_CASE("loading a file that does not match the module fails and changes nothing",
           "[nn][checkpoint]") {
-  TempDir dir;
+  TempDir dir("hsnet-test-checkpoint");
   nn::manual_seed(3);
   auto source = make_model();
   Generator gen(11);

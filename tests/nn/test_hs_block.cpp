@@ -10,10 +10,11 @@
 #include <string>
 #include <vector>
 
+#include "autograd/batch_norm.h"
 #include "autograd/conv2d.h"
 #include "autograd/functions.h"
 #include "autograd/grad_mode.h"
-#include "autograd/nn_functions.h"
+#include "autograd/pooling.h"
 #include "nn/hs_block.h"
 #include "nn/init.h"
 #include "nn/summary.h"

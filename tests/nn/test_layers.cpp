@@ -8,9 +8,11 @@
 #include <string>
 #include <vector>
 
+#include "autograd/batch_norm.h"
 #include "autograd/conv2d.h"
 #include "autograd/functions.h"
-#include "autograd/nn_functions.h"
+#include "autograd/linear.h"
+#include "autograd/pooling.h"
 #include "nn/batch_norm.h"
 #include "nn/conv2d.h"
 #include "nn/init.h"

@@ -18,40 +18,15 @@
 
 #include "core/tensor.h"
 #include "nn/safetensors.h"
+#include "test_util/temp_dir.h"
 
 using namespace hs;
 using Catch::Contains;
 namespace fs = std::filesystem;
 
+using hs::test::TempDir;
+
 namespace {
-
-// A fresh directory under the system temp dir, removed with everything in it at scope exit.
-class TempDir {
- public:
-  TempDir() {
-    static int counter = 0;
-    path_ = fs::temp_directory_path() / ("hsnet_test_safetensors_" + std::to_string(::getpid()) +
-                                         "_" + std::to_string(counter++));
-    fs::remove_all(path_);
-    fs::create_directories(path_);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  ~TempDir() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  std::string file(const std::string& name) const { return (path_ / name).string(); }
-  std::set<std::string> listing() const {
-    std::set<std::string> names;
-    for (const auto& entry : fs::directory_iterator(path_))
-      names.insert(entry.path().filename().string());
-    return names;
-  }
-
- private:
-  fs::path path_;
-};
 
 std::string read_bytes(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -119,7 +94,7 @@ nn::StateDict sample_tensors(Generator& gen) {
 
 TEST_CASE("f32, f64 and i64 tensors, 0-d and empty ones included, round-trip exactly",
           "[nn][safetensors]") {
-  TempDir dir;
+  TempDir dir("hsnet-test-safetensors");
   Generator gen(1);
   const nn::StateDict tensors = sample_tensors(gen);
   const std::string path = dir.file("weights.safetensors");
@@ -136,7 +111,7 @@ TEST_CASE("f32, f64 and i64 tensors, 0-d and empty ones included, round-trip exa
 }
 
 TEST_CASE("an empty state dict round-trips", "[nn][safetensors]") {
-  TempDir dir;
+  TempDir dir("hsnet-test-safetensors");
   const std::string path = dir.file("nothing.safetensors");
   nn::write_safetensors(path, {}, {{"note", "no tensors"}});
   const nn::SafetensorsFile loaded = nn::read_safetensors(path);
@@ -145,7 +120,7 @@ TEST_CASE("an empty state dict round-trips", "[nn][safetensors]") {
 }
 
 TEST_CASE("non-contiguous tensors are written in logical row-major order", "[nn][safetensors]") {
-  TempDir dir;
+  TempDir dir("hsnet-test-safetensors");
   Generator gen(2);
   const Tensor base = randn({4, 6}, gen, DType::f64);
   const nn::StateDict views = {
@@ -167,7 +142,7 @@ TEST_CASE("non-contiguous tensors are written in logical row-major order", "[nn]
 }
 
 TEST_CASE("metadata round-trips, including empty and non-ASCII values", "[nn][safetensors]") {
-  TempDir dir;
+  TempDir dir("hsnet-test-safetensors");
   const std::map<std::string, std::string> metadata = {
       {"format", "pt"},
       {"epoch", "12"},
@@ -183,7 +158,7 @@ TEST_CASE("metadata round-trips, including empty and non-ASCII values", "[nn][sa
 }
 
 TEST_CASE("the file layout is the safetensors one, byte for byte", "[nn][safetensors]") {
-  TempDir dir;
+  TempDir dir("hsnet-test-safetensors");
   const Tensor a = from_vector<float>({1.5f, -2.0f, 3.25f});
   const Tensor b = scalar_tensor(-0.125, DType::f64);
   const Tensor c = from_vector<std::int64_t>({5, -6}, {2, 1});
@@ -245,7 +220,7 @@ TEST_CASE("files laid out differently by other writers are read", "[nn][safetens
 
 TEST_CASE("reading a missing file, a directory or a truncated prefix names the path",
           "[nn][safetensors]") {
-  TempDir dir;
+  TempDir dir("hsnet-test-safetensors");
   const std::string missing = dir.file("missing.safetensors");
   CHECK_THROWS_AS(nn::read_safetensors(missing), Error);
   CHECK_THROWS_WITH(nn::read_safetensors(missing),
@@ -272,7 +247,7 @@ TEST_CASE("reading a missing file, a directory or a truncated prefix names the p
 
 TEST_CASE("a header length beyond the end of the file is rejected with the byte counts",
           "[nn][safetensors]") {
-  TempDir dir;
+  TempDir dir("hsnet-test-safetensors");
   const std::string path = dir.file("long_header.safetensors");
   const std::string header = R"({"__metadata__":{}})";
   const std::string bytes = u64_le(1000) + header;
@@ -294,7 +269,7 @@ TEST_CASE("a header length beyond the end of the file is rejected with the byte 
 
 TEST_CASE("a header longer than the 100 MB limit is refused before it is read",
           "[nn][safetensors][limits]") {
-  TempDir dir;
+  TempDir dir("hsnet-test-safetensors");
   const std::string path = dir.file("huge_header.safetensors");
   // A sparse file: 200 MB long on paper, no disk blocks, so the test costs nothing.
   write_bytes(path, u64_le(std::uint64_t{150} << 20));
@@ -308,7 +283,7 @@ TEST_CASE(
     "tensor byte ranges beyond the file and overflowing shapes are refused before "
     "allocation",
     "[nn][safetensors][limits]") {
-  TempDir dir;
+  TempDir dir("hsnet-test-safetensors");
   const std::string path = dir.file("claims.safetensors");
   // A tensor of 2^40 floats in a file of a few bytes: refused by its byte range, never
   // allocated (an allocation of 4 TiB would throw std::bad_alloc, not hs::Error).
@@ -425,7 +400,7 @@ TEST_CASE("malformed headers are rejected naming the file and the key or offset"
        {"__metadata__ entry 'epoch' holds 3, not a string"}},
   };
 
-  TempDir dir;
+  TempDir dir("hsnet-test-safetensors");
   const std::string path = dir.file("corrupt.safetensors");
   for (const Case& c : cases) {
     INFO("case: " << c.description);
@@ -443,7 +418,7 @@ TEST_CASE("malformed headers are rejected naming the file and the key or offset"
 
 TEST_CASE("a failed write leaves an existing file byte-identical and no temporary behind",
           "[nn][safetensors]") {
-  TempDir dir;
+  TempDir dir("hsnet-test-safetensors");
   Generator gen(3);
   const std::string path = dir.file("model.safetensors");
   nn::write_safetensors(path, sample_tensors(gen), {{"epoch", "1"}});
@@ -499,7 +474,7 @@ class FileSizeLimit {
 };
 
 TEST_CASE("a write that fails halfway leaves the previous file intact", "[nn][safetensors]") {
-  TempDir dir;
+  TempDir dir("hsnet-test-safetensors");
   const std::string path = dir.file("model.safetensors");
   nn::write_safetensors(path, {{"w", ones({4})}}, {{"epoch", "1"}});
   const std::string original = read_bytes(path);
@@ -521,7 +496,7 @@ TEST_CASE("a write that fails halfway leaves the previous file intact", "[nn][sa
 }
 
 TEST_CASE("writing into a missing directory fails without creating anything", "[nn][safetensors]") {
-  TempDir dir;
+  TempDir dir("hsnet-test-safetensors");
   const std::string path = dir.file("no_such_dir/model.safetensors");
   CHECK_THROWS_AS(nn::write_safetensors(path, {{"w", ones({3})}}), Error);
   CHECK_THROWS_WITH(nn::write_safetensors(path, {{"w", ones({3})}}),
@@ -530,7 +505,7 @@ TEST_CASE("writing into a missing directory fails without creating anything", "[
 }
 
 TEST_CASE("a successful write replaces the previous file completely", "[nn][safetensors]") {
-  TempDir dir;
+  TempDir dir("hsnet-test-safetensors");
   Generator gen(4);
   const std::string path = dir.file("model.safetensors");
   nn::write_safetensors(path, sample_tensors(gen), {{"epoch", "1"}});

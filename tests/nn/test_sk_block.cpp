@@ -7,11 +7,12 @@
 #include <string>
 #include <vector>
 
+#include "autograd/batch_norm.h"
 #include "autograd/conv2d.h"
 #include "autograd/functions.h"
 #include "autograd/grad_mode.h"
 #include "autograd/gradcheck.h"
-#include "autograd/nn_functions.h"
+#include "autograd/pooling.h"
 #include "block_grad_util.h"
 #include "nn/init.h"
 #include "nn/sk_block.h"

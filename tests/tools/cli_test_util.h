@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <string>
 #include <utility>
+#include <vector>
 
 namespace hs::test {
 
@@ -25,6 +26,13 @@ inline std::pair<int, std::string> run_hsnet(const std::string& args,
   const int status = ::pclose(pipe);
   REQUIRE(WIFEXITED(status));
   return {WEXITSTATUS(status), out};
+}
+
+// `args` joined by spaces, as run_hsnet takes them (no quoting: test paths have no spaces).
+inline std::string joined(const std::vector<std::string>& args) {
+  std::string line;
+  for (const std::string& a : args) line += (line.empty() ? "" : " ") + a;
+  return line;
 }
 
 }  // namespace hs::test

@@ -19,35 +19,6 @@ using Catch::Contains;
 
 namespace {
 
-// The arguments of a tiny run: 2 epochs of 2 steps, one thread.
-std::vector<std::string> train_args(const fs::path& data, const fs::path& out) {
-  return {"train",
-          "--model",
-          "hs_resnet29_cifar",
-          "--w0",
-          "1",
-          "--s",
-          "2",
-          "--dataset",
-          "fashion-mnist",
-          "--data",
-          data.string(),
-          "--epochs",
-          "2",
-          "--batch-size",
-          "16",
-          "--lr",
-          "0.05",
-          "--schedule",
-          "constant",
-          "--threads",
-          "1",
-          "--seed",
-          "3",
-          "--out",
-          out.string()};
-}
-
 // Runs hsnet with `args` and `fault` in HSNET_TEST_WRITE_FAULT, output discarded. Returns
 // true when the process stopped at the fault (it is then killed with SIGKILL), false when it
 // exited without reaching it.
@@ -76,12 +47,6 @@ bool run_until_paused(const std::vector<std::string>& args, const std::string& f
   return true;
 }
 
-std::string quoted(const std::vector<std::string>& args) {
-  std::string line;
-  for (const std::string& a : args) line += (line.empty() ? "" : " ") + a;
-  return line;
-}
-
 }  // namespace
 
 TEST_CASE("hsnet train killed inside any write resumes to the uninterrupted weights",
@@ -89,7 +54,7 @@ TEST_CASE("hsnet train killed inside any write resumes to the uninterrupted weig
   TempDir tmp;
   write_texture_dataset(tmp / "data", 32, 16);
   const auto [straight_status, straight_out] =
-      run_hsnet(quoted(train_args(tmp / "data", tmp / "straight")));
+      run_hsnet(joined(small_train_args(tmp / "data", tmp / "straight")));
   INFO(straight_out);
   REQUIRE(straight_status == 0);
   const nn::StateDict reference =
@@ -116,13 +81,13 @@ TEST_CASE("hsnet train killed inside any write resumes to the uninterrupted weig
   for (const std::string& point : points) {
     INFO("killed at " << point);
     const fs::path out = tmp / ("run" + std::to_string(i++));
-    const std::vector<std::string> args = train_args(tmp / "data", out);
+    const std::vector<std::string> args = small_train_args(tmp / "data", out);
     REQUIRE(run_until_paused(args, point));
     // Killed before the first checkpoint was complete, there is nothing to resume: the
     // run says so and a fresh start in the same folder works.
     const bool resumable = fs::exists(out / "last.json");
     const auto [status, text] =
-        resumable ? run_hsnet("train --resume " + out.string()) : run_hsnet(quoted(args));
+        resumable ? run_hsnet("train --resume " + out.string()) : run_hsnet(joined(args));
     INFO(text);
     REQUIRE(status == 0);
     require_identical(nn::read_safetensors((out / "last.safetensors").string()).tensors, reference);
@@ -140,9 +105,9 @@ TEST_CASE(
   TempDir tmp;
   write_texture_dataset(tmp / "data", 32, 16);
   const fs::path out = tmp / "run";
-  std::vector<std::string> args = train_args(tmp / "data", out);
+  std::vector<std::string> args = small_train_args(tmp / "data", out);
   args[12] = "1";  // --epochs 1
-  const auto [status1, out1] = run_hsnet(quoted(args));
+  const auto [status1, out1] = run_hsnet(joined(args));
   REQUIRE(status1 == 0);
   const std::string before = read_text(out / "last.safetensors");
   const std::string before_json = read_text(out / "last.json");

@@ -8,19 +8,6 @@
 using namespace hs;
 using namespace hs::test;
 
-namespace {
-
-// The bytes of every file in `dir` but config.json (which each invocation rewrites).
-std::map<std::string, std::string> snapshot(const fs::path& dir) {
-  std::map<std::string, std::string> files;
-  for (const auto& entry : fs::directory_iterator(dir))
-    if (entry.path().filename() != "config.json")
-      files[entry.path().filename().string()] = read_text(entry.path());
-  return files;
-}
-
-}  // namespace
-
 TEST_CASE("train: an exploding lr ends the run as diverged and keeps the last good checkpoint",
           "[tools][train]") {
   TempDir tmp;
@@ -28,7 +15,7 @@ TEST_CASE("train: an exploding lr ends the run as diverged and keeps the last go
   tools::TrainConfig c = small_config(tmp / "data", tmp / "run");
   c.epochs = 1;
   REQUIRE(tools::train(c, false).outcome == tools::TrainOutcome::finished);
-  const std::map<std::string, std::string> before = snapshot(tmp / "run");
+  const std::map<std::string, std::string> before = run_files(tmp / "run");
   REQUIRE(before.count("last.safetensors") == 1);
   REQUIRE(before.count("best.json") == 1);
   REQUIRE(before.count("metrics.jsonl") == 1);
@@ -41,7 +28,7 @@ TEST_CASE("train: an exploding lr ends the run as diverged and keeps the last go
   // The first step of epoch 2 starts from the good weights, so its loss is finite.
   REQUIRE_THAT(s.message, Catch::Matches("loss is (NaN|infinite) at epoch 2 step [2-4] .*"));
   REQUIRE_THAT(s.message, Catch::Contains((tmp / "run").string()));
-  REQUIRE(snapshot(tmp / "run") == before);
+  REQUIRE(run_files(tmp / "run") == before);
 
   // The kept checkpoint still resumes, to what an uninterrupted 2-epoch run gives.
   tools::TrainConfig sane = c;

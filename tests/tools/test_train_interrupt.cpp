@@ -150,31 +150,9 @@ TEST_CASE("hsnet train: SIGINT exits with status 130 and leaves a resumable run"
   const std::string out = (tmp / "run").string();
   const fs::path log = tmp / "train.log";
   // Far more epochs than the test waits for, so the signal always arrives mid-run.
-  const pid_t pid = spawn({exe,
-                           "train",
-                           "--model",
-                           "hs_resnet29_cifar",
-                           "--w0",
-                           "1",
-                           "--s",
-                           "2",
-                           "--dataset",
-                           "fashion-mnist",
-                           "--data",
-                           (tmp / "data").string(),
-                           "--epochs",
-                           "1000",
-                           "--batch-size",
-                           "16",
-                           "--lr",
-                           "0.05",
-                           "--schedule",
-                           "constant",
-                           "--threads",
-                           "1",
-                           "--out",
-                           out},
-                          log);
+  std::vector<std::string> args = small_train_args(tmp / "data", out, 1000);
+  args.insert(args.begin(), exe);
+  const pid_t pid = spawn(args, log);
   // Progress lines ("epoch 1/1000  step 1/4 ...") show that training has begun.
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
   while (true) {

@@ -14,14 +14,6 @@ using Catch::Contains;
 
 namespace {
 
-std::map<std::string, std::string> snapshot(const fs::path& dir) {
-  std::map<std::string, std::string> files;
-  for (const auto& entry : fs::directory_iterator(dir))
-    if (entry.path().filename() != "config.json")
-      files[entry.path().filename().string()] = read_text(entry.path());
-  return files;
-}
-
 // The issue's case: a few hundred images, a learning rate far too high. The training loss
 // stays finite through the epoch, but the model's evaluation is NaN.
 tools::TrainConfig exploding_config(const fs::path& data, const fs::path& out) {
@@ -52,7 +44,7 @@ TEST_CASE("train: best is never replaced by a non-finite model", "[tools][nonfin
   tools::TrainConfig good = exploding_config(tmp / "data", tmp / "run");
   good.lr = 0.05;
   REQUIRE(tools::train(good, false).outcome == tools::TrainOutcome::finished);
-  const auto before = snapshot(tmp / "run");
+  const auto before = run_files(tmp / "run");
   REQUIRE(before.count("best.safetensors") == 1);
 
   tools::TrainConfig exploding = exploding_config(tmp / "data", tmp / "run");
@@ -60,7 +52,7 @@ TEST_CASE("train: best is never replaced by a non-finite model", "[tools][nonfin
   const tools::TrainSummary s = tools::train(exploding, true);
   REQUIRE(s.outcome == tools::TrainOutcome::diverged);
   REQUIRE_THAT(s.message, Contains("evaluation after epoch 2 is not finite"));
-  REQUIRE(snapshot(tmp / "run") == before);
+  REQUIRE(run_files(tmp / "run") == before);
 }
 
 TEST_CASE("train: a weight that turns non-finite after a step stops the run",

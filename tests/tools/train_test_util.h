@@ -2,16 +2,15 @@
 // Shared by the end-to-end training tests: a tiny learnable Fashion-MNIST-shaped dataset
 // written as IDX files into a temporary directory, a small fast training config, and
 // helpers to read what a run leaves in its output directory.
-#include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -19,35 +18,12 @@
 #include "core/generator.h"
 #include "core/tensor.h"
 #include "nn/safetensors.h"
+#include "test_util/temp_dir.h"
 #include "tools/train_config.h"
 
 namespace hs::test {
 
 namespace fs = std::filesystem;
-
-// A directory under the system temp dir, unique per process and instance, removed with
-// everything in it when the object goes out of scope.
-class TempDir {
- public:
-  TempDir() {
-    static std::atomic<int> counter{0};
-    path_ = fs::temp_directory_path() /
-            ("hsnet-tools-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
-    fs::remove_all(path_);
-    fs::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const fs::path& path() const { return path_; }
-  fs::path operator/(const std::string& name) const { return path_ / name; }
-
- private:
-  fs::path path_;
-};
 
 inline void write_bytes(const fs::path& path, const std::vector<std::uint8_t>& bytes) {
   std::ofstream f(path, std::ios::binary | std::ios::trunc);
@@ -140,6 +116,47 @@ inline tools::TrainConfig small_config(const fs::path& data_dir, const fs::path&
   c.threads = 1;
   c.out = out_dir.string();
   return c;
+}
+
+// The arguments of a small `hsnet train` run: small_config's model, batch size, lr, schedule,
+// thread and seed (augmentation as the command line's defaults), `epochs` epochs, into out_dir.
+inline std::vector<std::string> small_train_args(const fs::path& data_dir, const fs::path& out_dir,
+                                                 int epochs = 2) {
+  return {"train",
+          "--model",
+          "hs_resnet29_cifar",
+          "--w0",
+          "1",
+          "--s",
+          "2",
+          "--dataset",
+          "fashion-mnist",
+          "--data",
+          data_dir.string(),
+          "--epochs",
+          std::to_string(epochs),
+          "--batch-size",
+          "16",
+          "--lr",
+          "0.05",
+          "--schedule",
+          "constant",
+          "--threads",
+          "1",
+          "--seed",
+          "3",
+          "--out",
+          out_dir.string()};
+}
+
+// The bytes of every file in a run's output directory but config.json (which each
+// invocation rewrites): equal before and after a run that must leave the directory alone.
+inline std::map<std::string, std::string> run_files(const fs::path& out_dir) {
+  std::map<std::string, std::string> files;
+  for (const auto& entry : fs::directory_iterator(out_dir))
+    if (entry.path().filename() != "config.json")
+      files[entry.path().filename().string()] = read_text(entry.path());
+  return files;
 }
 
 // The lines of OUT/metrics.jsonl, parsed.

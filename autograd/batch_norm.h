@@ -1,14 +1,9 @@
 #pragma once
-// Differentiable neural-network operators on Variables: batch norm (plain, fused with
-// ReLU, or with a residual add and ReLU), max / average / global average pooling, linear and
-// cross-entropy. Each forward calls ops:: and, when grad mode is on and an input requires grad,
-// records a node whose backward calls ops:: too. (flatten lives in autograd/functions.h.)
-#include <cstdint>
-#include <optional>
-
+// Differentiable batch norm on Variables: plain, fused with ReLU, or with a residual add and
+// ReLU. Each forward calls ops:: and, when grad mode is on and an input requires grad,
+// records a node whose backward calls ops:: too.
 #include "autograd/variable.h"
 #include "core/tensor.h"
-#include "ops/pooling.h"
 
 namespace hs {
 
@@ -31,24 +26,5 @@ Variable batch_norm_add_relu(const Variable& x, const Variable& residual, const 
                              const Variable& beta, const Tensor& running_mean,
                              const Tensor& running_var, bool training, double momentum = 0.1,
                              double eps = 1e-5);
-
-// Max pool of a 4-D x (ops::max_pool2d_forward); the gradient goes to each window's argmax.
-Variable max_pool2d(const Variable& x, ops::Size2 kernel,
-                    std::optional<ops::Size2> stride = std::nullopt, ops::Size2 padding = 0);
-
-// Average pool of a 4-D x (ops::avg_pool2d_forward).
-Variable avg_pool2d(const Variable& x, ops::Size2 kernel,
-                    std::optional<ops::Size2> stride = std::nullopt, ops::Size2 padding = 0,
-                    bool count_include_pad = true);
-
-// Adaptive average pool to 1x1: [N,C,H,W] -> [N,C,1,1].
-Variable global_avg_pool2d(const Variable& x);
-
-// x [N,in]·wᵀ + b with w [out,in] and b [out] (b may be undefined: no bias).
-Variable linear(const Variable& x, const Variable& w, const Variable& b = {});
-
-// Mean cross-entropy of logits [N,K] against i64 labels [N] (plain tensor: no gradient),
-// with optional label smoothing (ops::cross_entropy_forward). A 0-d result.
-Variable cross_entropy(const Variable& logits, const Tensor& labels, double label_smoothing = 0.0);
 
 }  // namespace hs
