@@ -15,8 +15,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         static_cast<std::size_t>(image.channels * image.height * image.width))
       hs::fuzz::report_finding("decode_jpeg returned a pixel buffer of the wrong size");
     hs::Generator gen(size);
-    const hs::data::CropBox box =
-        hs::data::random_resized_crop_box(image.height, image.width, gen);
+    const hs::data::CropBox box = hs::data::random_resized_crop_box(image.height, image.width, gen);
     if (box.top < 0 || box.left < 0 || box.top + box.height > image.height ||
         box.left + box.width > image.width || box.height < 1 || box.width < 1)
       hs::fuzz::report_finding("random_resized_crop_box left the image");

@@ -8,8 +8,8 @@
 #include <nettle/md5.h>
 
 #include <catch2/catch.hpp>
-#include <filesystem>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <memory>
 #include <set>
