@@ -6,6 +6,10 @@ namespace hs::data {
 
 void check_augment(const Augment& aug, const ImageDataset& ds, const std::string& context) {
   HS_CHECK(aug.pad >= 0, context, ": augmentation pad must be >= 0, got ", aug.pad);
+  HS_CHECK(!aug.random_resized_crop || ds.on_disk(), context,
+           ": random resized crops apply to on-disk datasets only, not to '", ds.name, "'");
+  HS_CHECK(!ds.on_disk() || aug.pad == 0, context, ": on-disk dataset '", ds.name,
+           "' is cropped by resizing, not padded (pad ", aug.pad, ")");
   HS_CHECK(aug.mean.size() == aug.std.size(), context, ": normalisation has ", aug.mean.size(),
            " means but ", aug.std.size(), " standard deviations");
   HS_CHECK(aug.mean.empty() || aug.mean.size() == static_cast<std::size_t>(ds.channels), context,

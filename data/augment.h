@@ -15,10 +15,13 @@ namespace hs::data {
 // height x width at a random offset. flip: mirror left-right with probability 0.5. mean/std:
 // one value per channel, output (x/255 - mean_c) / std_c; empty means plain x/255.
 // Zero padding means raw pixel value 0, normalised like any other pixel (as torchvision's
-// RandomCrop on an image followed by Normalize).
+// RandomCrop on an image followed by Normalize). random_resized_crop: for on-disk datasets
+// (see image_folder.h), torchvision's RandomResizedCrop instead of the evaluation's resize and
+// centre crop; pad must then be 0.
 struct Augment {
   std::int64_t pad = 0;
   bool flip = false;
+  bool random_resized_crop = false;
   std::vector<float> mean{}, std{};
 };
 

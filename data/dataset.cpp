@@ -12,7 +12,11 @@ void check_consistent(const ImageDataset& ds, const std::string& context) {
   HS_CHECK(ds.n >= 0 && ds.channels > 0 && ds.height > 0 && ds.width > 0, context, ": dataset '",
            ds.name, "' has invalid dimensions n=", ds.n, " channels=", ds.channels,
            " height=", ds.height, " width=", ds.width);
-  const auto expected_pixels = static_cast<std::size_t>(ds.n * ds.image_size());
+  HS_CHECK(
+      ds.files.empty() || (ds.files.size() == static_cast<std::size_t>(ds.n) && ds.pixels.empty()),
+      context, ": on-disk dataset '", ds.name, "' lists ", ds.files.size(), " files for ", ds.n,
+      " images and holds ", ds.pixels.size(), " pixel bytes");
+  const auto expected_pixels = ds.on_disk() ? 0 : static_cast<std::size_t>(ds.n * ds.image_size());
   HS_CHECK(ds.pixels.size() == expected_pixels, context, ": dataset '", ds.name, "' holds ",
            ds.pixels.size(), " pixel bytes but ", ds.n, " images of ", ds.channels, "x", ds.height,
            "x", ds.width, " need ", expected_pixels);
@@ -34,7 +38,10 @@ ImageDataset subset(const ImageDataset& ds, std::int64_t limit) {
   out.channels = ds.channels;
   out.height = ds.height;
   out.width = ds.width;
-  out.pixels.assign(ds.pixels.begin(), ds.pixels.begin() + out.n * ds.image_size());
+  if (ds.on_disk())
+    out.files.assign(ds.files.begin(), ds.files.begin() + out.n);
+  else
+    out.pixels.assign(ds.pixels.begin(), ds.pixels.begin() + out.n * ds.image_size());
   out.labels.assign(ds.labels.begin(), ds.labels.begin() + out.n);
   out.num_classes = ds.num_classes;
   out.class_names = ds.class_names;
@@ -44,6 +51,8 @@ ImageDataset subset(const ImageDataset& ds, std::int64_t limit) {
 
 ChannelStats channel_stats(const ImageDataset& ds) {
   HS_CHECK(ds.n > 0, "channel_stats: dataset '", ds.name, "' is empty");
+  HS_CHECK(!ds.on_disk(), "channel_stats: dataset '", ds.name,
+           "' is on disk: its statistics are not computed");
   const std::int64_t plane = ds.height * ds.width;
   ChannelStats stats;
   for (std::int64_t c = 0; c < ds.channels; ++c) {

@@ -12,6 +12,8 @@ namespace hs::data {
 // n images of channels x height x width bytes each, with a class label per image.
 // Requires pixels.size() == n*channels*height*width, labels.size() == n, labels in
 // [0, num_classes) and class_names.size() == num_classes (check_consistent verifies this).
+// An on-disk dataset (an image folder) holds file paths instead of pixels: files.size() == n,
+// pixels empty, and channels x height x width is the size the Loader decodes each file to.
 struct ImageDataset {
   std::int64_t n = 0, channels = 0, height = 0, width = 0;
   std::vector<std::uint8_t> pixels;  // NCHW
@@ -19,6 +21,9 @@ struct ImageDataset {
   std::int64_t num_classes = 0;
   std::vector<std::string> class_names;
   std::string name;  // e.g. "cifar10": the key of load_dataset and known_channel_stats
+  std::vector<std::string> files;  // on-disk datasets only: image i is decoded from files[i]
+
+  bool on_disk() const { return !files.empty(); }
 
   std::int64_t image_size() const { return channels * height * width; }
   const std::uint8_t* image(std::int64_t index) const {
@@ -41,7 +46,7 @@ struct ChannelStats {
 };
 
 // Mean and (population) standard deviation of x/255 per channel over every pixel of ds,
-// computed exactly from byte histograms. Requires a non-empty dataset.
+// computed exactly from byte histograms. Requires a non-empty dataset held in memory.
 ChannelStats channel_stats(const ImageDataset& ds);
 
 }  // namespace hs::data

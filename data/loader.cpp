@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "core/error.h"
+#include "data/image_folder.h"
 
 namespace hs::data {
 
@@ -31,6 +32,8 @@ std::uint64_t derive_seed(std::uint64_t seed, Stream stream, std::int64_t epoch,
 
 std::int64_t count_batches(std::int64_t n, const LoaderOptions& options) {
   HS_CHECK(options.batch_size > 0, "Loader: batch_size must be > 0, got ", options.batch_size);
+  HS_CHECK(options.decode_threads >= 1, "Loader: decode_threads must be >= 1, got ",
+           options.decode_threads);
   return options.drop_last ? n / options.batch_size
                            : (n + options.batch_size - 1) / options.batch_size;
 }
@@ -128,8 +131,14 @@ void Loader::prepare_batches() {
   }
 }
 
+std::vector<std::string> Loader::skipped_files() const {
+  std::lock_guard lock(skipped_mutex_);
+  return {skipped_.begin(), skipped_.end()};
+}
+
 Batch Loader::make_batch(const std::vector<std::int64_t>& order, std::int64_t epoch,
                          std::int64_t index) const {
+  if (dataset_.on_disk()) return make_disk_batch(order, epoch, index);
   // Cheap guard against a dataset modified behind the loader's back, which would otherwise
   // read out of bounds.
   HS_CHECK(dataset_.pixels.size() == static_cast<std::size_t>(dataset_.n * dataset_.image_size()) &&
@@ -152,6 +161,61 @@ Batch Loader::make_batch(const std::vector<std::int64_t>& order, std::int64_t ep
     augment_image(dataset_, sample, options_.augment, gen, images + i * image_size);
     labels[i] = dataset_.labels[sample];
   }
+  return batch;
+}
+
+Batch Loader::make_disk_batch(const std::vector<std::int64_t>& order, std::int64_t epoch,
+                              std::int64_t index) const {
+  HS_CHECK(dataset_.files.size() == static_cast<std::size_t>(dataset_.n) &&
+               order.size() == static_cast<std::size_t>(dataset_.n),
+           "Loader: dataset '", dataset_.name, "' changed size after the loader was built");
+  const std::int64_t first = index * options_.batch_size;
+  const std::int64_t count = std::min(options_.batch_size, dataset_.n - first);
+  const std::int64_t image_size = dataset_.image_size();
+  Tensor images = empty({count, dataset_.channels, dataset_.height, dataset_.width});
+  float* pixels = images.data<float>();
+  const std::uint64_t batch_seed = derive_seed(options_.seed, Stream::augment, epoch, index);
+  std::vector<std::exception_ptr> failures(static_cast<std::size_t>(count));
+  auto decode_share = [&](std::int64_t share, std::int64_t shares) {
+    for (std::int64_t i = share; i < count; i += shares) {
+      Generator gen(scramble(batch_seed ^ static_cast<std::uint64_t>(i)));
+      try {
+        load_image_sample(dataset_, order[first + i], options_.augment, gen,
+                          pixels + i * image_size);
+      } catch (...) {
+        failures[i] = std::current_exception();
+      }
+    }
+  };
+  const std::int64_t shares = std::min(options_.decode_threads, count);
+  std::vector<std::thread> helpers;
+  for (std::int64_t share = 1; share < shares; ++share)
+    helpers.emplace_back(decode_share, share, shares);
+  decode_share(0, shares);
+  for (std::thread& helper : helpers) helper.join();
+
+  // Moves the good images forward over the bad ones, or reports the first bad one.
+  Batch batch;
+  batch.index = index;
+  batch.labels = empty({count}, DType::i64);
+  std::int64_t* labels = batch.labels.data<std::int64_t>();
+  std::int64_t kept = 0;
+  for (std::int64_t i = 0; i < count; ++i) {
+    const std::int64_t sample = order[first + i];
+    if (failures[i]) {
+      if (!options_.skip_bad_images) std::rethrow_exception(failures[i]);
+      std::lock_guard lock(skipped_mutex_);
+      skipped_.insert(dataset_.files[sample]);
+      continue;
+    }
+    if (kept != i)
+      std::copy(pixels + i * image_size, pixels + (i + 1) * image_size, pixels + kept * image_size);
+    labels[kept++] = dataset_.labels[sample];
+  }
+  HS_CHECK(kept > 0, "Loader: every image of batch ", index, " of dataset '", dataset_.name,
+           "' is bad, among them ", dataset_.files[order[first]]);
+  batch.images = kept == count ? images : images.narrow(0, 0, kept);
+  batch.labels = kept == count ? batch.labels : batch.labels.narrow(0, 0, kept);
   return batch;
 }
 

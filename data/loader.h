@@ -8,6 +8,8 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -25,6 +27,11 @@ struct LoaderOptions {
   bool drop_last = false;  // skip the final batch when it would be smaller than batch_size
   Augment augment{};
   std::uint64_t seed = 0;
+  // On-disk datasets: threads decoding each batch's files (each image draws from its own
+  // seeded stream, so the result does not depend on this number), and whether a file that
+  // is not a valid image is left out of its batch (and counted) instead of an error.
+  std::int64_t decode_threads = 1;
+  bool skip_bad_images = false;
 };
 
 // One batch: images f32 [B, C, H, W] and labels i64 [B] on the CPU; index counts batches
@@ -52,11 +59,17 @@ class Loader {
   void start_epoch(std::int64_t epoch);
   // Fills `out` with the next batch of the current epoch and returns true, or returns false
   // once the epoch is exhausted. An error raised while preparing the batch is rethrown here.
+  // With skip_bad_images, a batch holding bad files is that much shorter.
   bool next(Batch& out);
+
+  // The files left out so far (with skip_bad_images), each counted once, sorted.
+  std::vector<std::string> skipped_files() const;
 
  private:
   Batch make_batch(const std::vector<std::int64_t>& order, std::int64_t epoch,
                    std::int64_t index) const;
+  Batch make_disk_batch(const std::vector<std::int64_t>& order, std::int64_t epoch,
+                        std::int64_t index) const;
   std::vector<std::int64_t> epoch_order(std::int64_t epoch) const;
   void prepare_batches();
 
@@ -76,6 +89,9 @@ class Loader {
   Batch prepared_;
   std::exception_ptr failure_;
   bool stopping_ = false;
+
+  mutable std::mutex skipped_mutex_;
+  mutable std::set<std::string> skipped_;
 
   std::thread worker_;  // declared last: it starts once everything above is initialised
 };

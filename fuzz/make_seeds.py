@@ -4,7 +4,9 @@
 
 Seeds are small valid (and a few nearly valid) inputs of each format, so the fuzzers start
 past the magic numbers and headers. Inputs of past findings live beside them as
-regression_* files and are never rewritten here.
+regression_* files and are never rewritten here. The JPEG seeds (corpus/jpeg: RGB, gray,
+progressive, restart markers, CMYK, and a truncated file) were written once with libjpeg's own
+encoder, Python's standard library having none, and are not rewritten here either.
 """
 import gzip
 import json

@@ -12,7 +12,8 @@ packages=(
   libopenblas-dev libopenblas-openmp-dev
   nlohmann-json3-dev libcli11-dev
   catch2
-  zlib1g-dev libpng-dev
+  zlib1g-dev libpng-dev libjpeg62-turbo-dev
+  libcurl4-openssl-dev nettle-dev libarchive-dev
   dataset-fashion-mnist
 )
 # What only the test suite and CI need: PyTorch (the cross-check against the PyTorch twins,

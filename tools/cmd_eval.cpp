@@ -36,7 +36,7 @@ Command add_eval(CLI::App& app) {
     lm.model->to(device);
     const std::string dataset = a->dataset.empty() ? lm.meta.dataset : a->dataset;
     const std::string dir = a->data.empty() ? data::default_data_dir(dataset) : a->data;
-    data::ImageDataset test = data::load_dataset(dataset, dir, false);
+    data::ImageDataset test = data::load_dataset(dataset, dir, false, lm.meta.height);
     if (a->limit > 0) test = data::subset(test, a->limit);
     HS_CHECK(test.channels == lm.meta.channels &&
                  test.num_classes == lm.meta.options.value("classes", test.num_classes),

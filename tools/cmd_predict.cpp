@@ -1,10 +1,11 @@
-// hsnet predict: the most probable classes of a checkpoint's model for PNG images, or the
+// hsnet predict: the most probable classes of a checkpoint's model for JPEG or PNG images, or the
 // logits of every image of a dataset's test split written as CSV (for cross-checks).
 #include <cstdio>
 
 #include "core/threads.h"
 #include "data/datasets.h"
 #include "data/image_io.h"
+#include "data/jpeg.h"
 #include "tools/commands.h"
 #include "tools/logits_csv.h"
 #include "tools/nonfinite.h"
@@ -39,7 +40,7 @@ Command add_predict(CLI::App& app) {
   auto a = std::make_shared<Args>();
   app.add_option("--checkpoint", a->checkpoint, "weights file (e.g. runs/x/best.safetensors)")
       ->required();
-  app.add_option("images", a->images, "PNG files to classify");
+  app.add_option("images", a->images, "JPEG or PNG files to classify");
   app.add_option("--topk", a->topk, "classes shown per image")->capture_default_str();
   app.add_option("--logits", a->logits,
                  "instead of images: write the logits of a dataset's test split to this CSV file");
@@ -68,7 +69,7 @@ Command add_predict(CLI::App& app) {
     if (!a->logits.empty()) {
       const std::string dataset = a->dataset.empty() ? lm.meta.dataset : a->dataset;
       const std::string dir = a->data.empty() ? data::default_data_dir(dataset) : a->data;
-      data::ImageDataset test = data::load_dataset(dataset, dir, false);
+      data::ImageDataset test = data::load_dataset(dataset, dir, false, lm.meta.height);
       if (a->limit > 0) test = data::subset(test, a->limit);
       HS_CHECK(test.channels == lm.meta.channels && test.height == lm.meta.height &&
                    test.width == lm.meta.width,
@@ -85,10 +86,12 @@ Command add_predict(CLI::App& app) {
       return 0;
     }
 
+    // A model trained on an image folder sees its evaluation crop; the others a plain resize.
     std::vector<data::Image> images;
-    images.reserve(a->images.size());
-    for (const std::string& path : a->images) images.push_back(data::read_png(path));
-    const data::ImageDataset ds = images_as_dataset(images, lm.meta);
+    if (lm.meta.dataset != "folder")
+      for (const std::string& path : a->images) images.push_back(data::read_image(path));
+    const data::ImageDataset ds = lm.meta.dataset == "folder" ? files_as_dataset(a->images, lm.meta)
+                                                              : images_as_dataset(images, lm.meta);
     const Tensor logits = dataset_logits(*lm.model, lm.meta, ds, a->batch_size, device);
     require_finite(logits, a->checkpoint, [&](std::int64_t i) { return a->images[i]; });
     const std::int64_t classes = logits.size(1);

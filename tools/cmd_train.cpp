@@ -19,7 +19,8 @@ struct TrainArgs {
   std::string config_path, resume;
   ModelArgs model;
   std::optional<std::string> dataset, data, optimizer, schedule, device, out;
-  std::optional<std::int64_t> epochs, batch_size, threads, limit_train, limit_test;
+  std::optional<std::int64_t> epochs, batch_size, threads, limit_train, limit_test, loader_threads;
+  std::optional<bool> skip_bad_images;
   std::optional<double> warmup_epochs;
   std::optional<double> lr, momentum, weight_decay, label_smoothing;
   std::optional<std::uint64_t> seed;
@@ -51,7 +52,8 @@ Command add_train(CLI::App& app) {
   app.add_option("--resume", a->resume, "continue the run saved in this output directory");
   a->model.add_to(app);
   a->model_opt = app.get_option("--model");
-  app.add_option("--dataset", a->dataset, "fashion-mnist | mnist | cifar10 | cifar100");
+  app.add_option("--dataset", a->dataset,
+                 "fashion-mnist | mnist | cifar10 | cifar100 | folder (with --data DIR)");
   app.add_option("--data", a->data, "dataset directory");
   app.add_option("--epochs", a->epochs, "epochs");
   app.add_option("--batch-size", a->batch_size, "batch size");
@@ -68,6 +70,10 @@ Command add_train(CLI::App& app) {
   app.add_option("--out", a->out, "output directory");
   app.add_option("--limit-train", a->limit_train, "use the first N training images");
   app.add_option("--limit-test", a->limit_test, "use the first N test images");
+  app.add_option("--loader-threads", a->loader_threads,
+                 "image folders: threads decoding each batch (default 2)");
+  app.add_flag("--skip-bad-images", a->skip_bad_images,
+               "image folders: leave out files that do not decode, and count them");
   return [a, &app]() {
     nlohmann::json j;
     const bool resume = !a->resume.empty();
@@ -107,9 +113,11 @@ Command add_train(CLI::App& app) {
       set(j, "out", a->out);
       set(j, "limit_train", a->limit_train);
       set(j, "limit_test", a->limit_test);
+      set(j, "skip_bad_images", a->skip_bad_images);
     }
     set(j, "epochs", a->epochs);
     set(j, "threads", a->threads);
+    set(j, "loader_threads", a->loader_threads);
     set(j, "device", a->device);
     const TrainConfig config = TrainConfig::from_json(j);
 

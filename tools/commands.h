@@ -18,5 +18,6 @@ Command add_predict(CLI::App& app);
 Command add_selftest(CLI::App& app);
 Command add_explain(CLI::App& app);
 Command add_sweep(CLI::App& app);
+Command add_data(CLI::App& app);
 
 }  // namespace hs::tools

@@ -55,11 +55,11 @@ std::string EvalResult::report(const std::vector<std::string>& names) const {
 }
 
 EvalResult evaluate(nn::Module& model, const data::ImageDataset& ds, const data::Augment& normalise,
-                    std::int64_t batch_size, Device device) {
+                    std::int64_t batch_size, Device device, data::LoaderOptions loading) {
   const bool was_training = model.is_training();
   model.eval();
   NoGradGuard no_grad;
-  data::LoaderOptions opts;
+  data::LoaderOptions opts = std::move(loading);
   opts.batch_size = batch_size;
   opts.shuffle = false;
   opts.augment = normalise;
@@ -95,6 +95,7 @@ EvalResult evaluate(nn::Module& model, const data::ImageDataset& ds, const data:
     r.count += n;
   }
   model.train(was_training);
+  r.skipped_files = loader.skipped_files();
   HS_CHECK(r.count > 0, "evaluate: the dataset '", ds.name, "' is empty");
   r.loss = loss_sum / r.count;
   r.top1 = static_cast<double>(top1) / r.count;

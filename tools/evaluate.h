@@ -8,6 +8,7 @@
 #include "core/device.h"
 #include "data/augment.h"
 #include "data/dataset.h"
+#include "data/loader.h"
 #include "nn/module.h"
 
 namespace hs::tools {
@@ -19,6 +20,7 @@ struct EvalResult {
   std::vector<std::int64_t> confusion;  // [true class][predicted class], row-major
   // Images whose logits hold a NaN or infinity (counted wrong in top1/top5), the first one.
   std::int64_t nonfinite_rows = 0, first_nonfinite_row = -1;
+  std::vector<std::string> skipped_files;  // bad files left out (LoaderOptions::skip_bad_images)
 
   // "" when loss and logits are finite, else what is not: such a result is no result.
   std::string nonfinite_problem() const;
@@ -28,8 +30,10 @@ struct EvalResult {
   std::string report(const std::vector<std::string>& class_names) const;
 };
 
-// The model's train/eval mode is restored afterwards.
+// The model's train/eval mode is restored afterwards. `loading` gives the decode threads and
+// the skipping of bad files for on-disk datasets (its batch size, order and augmentation are
+// replaced by the evaluation's).
 EvalResult evaluate(nn::Module& model, const data::ImageDataset& ds, const data::Augment& normalise,
-                    std::int64_t batch_size, Device device);
+                    std::int64_t batch_size, Device device, data::LoaderOptions loading = {});
 
 }  // namespace hs::tools

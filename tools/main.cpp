@@ -19,7 +19,7 @@ int main(int argc, char** argv) {
   };
   add("train", "train a model (see configs/)", hs::tools::add_train);
   add("eval", "evaluate a checkpoint on a test set", hs::tools::add_eval);
-  add("predict", "top classes of PNG images, or a test split's logits as CSV",
+  add("predict", "top classes of JPEG or PNG images, or a test split's logits as CSV",
       hs::tools::add_predict);
   add("summary", "per-layer table of a model: output shapes, parameters, MACs",
       hs::tools::add_summary);
@@ -35,6 +35,8 @@ int main(int argc, char** argv) {
       hs::tools::add_selftest);
   add("explain", "how one block moves its channels: bookkeeping table and SVG diagram",
       hs::tools::add_explain);
+  add("data", "download a dataset (data download cifar10), or time image decoding",
+      hs::tools::add_data);
   CLI11_PARSE(app, argc, argv);
   try {
     for (auto& [sub, run] : commands)

@@ -21,6 +21,10 @@ namespace hs::tools {
 // Requires meta.channels to be 1 or 3 and every image to have 1 or 3 channels.
 data::ImageDataset images_as_dataset(const std::vector<data::Image>& images, const ModelMeta& meta);
 
+// The image files as an on-disk dataset for a model trained on an image folder: the Loader
+// decodes them and applies the evaluation's resize and centre crop, as in training.
+data::ImageDataset files_as_dataset(const std::vector<std::string>& paths, const ModelMeta& meta);
+
 // Logits [ds.n, classes] (f32, CPU) of `model` in eval mode over every image of `ds`, in order,
 // normalised with meta.mean/meta.std, in batches of batch_size on `device`, without recording
 // a graph. The model's train/eval mode is restored afterwards.

@@ -31,6 +31,20 @@ data::ImageDataset images_as_dataset(const std::vector<data::Image>& images,
   return ds;
 }
 
+data::ImageDataset files_as_dataset(const std::vector<std::string>& paths, const ModelMeta& meta) {
+  data::ImageDataset ds;
+  ds.n = static_cast<std::int64_t>(paths.size());
+  ds.channels = meta.channels;
+  ds.height = meta.height;
+  ds.width = meta.width;
+  ds.files = paths;
+  ds.labels.assign(ds.n, 0);
+  ds.num_classes = 1;
+  ds.class_names = {"unlabelled"};
+  ds.name = "images";
+  return ds;
+}
+
 Tensor dataset_logits(nn::Module& model, const ModelMeta& meta, const data::ImageDataset& ds,
                       std::int64_t batch_size, Device device) {
   HS_CHECK(ds.n > 0, "predict: no images to run the model on");

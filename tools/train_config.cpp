@@ -8,13 +8,34 @@ namespace hs::tools {
 
 namespace {
 
-const std::vector<std::string> kKeys = {
-    "model",           "model_options",    "dataset",      "data",          "epochs",
-    "batch_size",      "optimizer",        "lr",           "momentum",      "nesterov",
-    "weight_decay",    "no_decay_bn_bias", "schedule",     "warmup_epochs", "milestones",
-    "gamma",           "label_smoothing",  "crop_padding", "flip",          "seed",
-    "threads",         "device",           "out",          "limit_train",   "limit_test",
-    "stop_after_steps"};
+const std::vector<std::string> kKeys = {"model",
+                                        "model_options",
+                                        "dataset",
+                                        "data",
+                                        "epochs",
+                                        "batch_size",
+                                        "optimizer",
+                                        "lr",
+                                        "momentum",
+                                        "nesterov",
+                                        "weight_decay",
+                                        "no_decay_bn_bias",
+                                        "schedule",
+                                        "warmup_epochs",
+                                        "milestones",
+                                        "gamma",
+                                        "label_smoothing",
+                                        "crop_padding",
+                                        "flip",
+                                        "seed",
+                                        "threads",
+                                        "loader_threads",
+                                        "skip_bad_images",
+                                        "device",
+                                        "out",
+                                        "limit_train",
+                                        "limit_test",
+                                        "stop_after_steps"};
 
 template <class T>
 void read(const nlohmann::json& j, const char* key, T& field) {
@@ -61,6 +82,8 @@ TrainConfig TrainConfig::from_json(const nlohmann::json& j) {
   read(j, "flip", c.flip);
   read(j, "seed", c.seed);
   read(j, "threads", c.threads);
+  read(j, "loader_threads", c.loader_threads);
+  read(j, "skip_bad_images", c.skip_bad_images);
   read(j, "device", c.device);
   read(j, "out", c.out);
   read(j, "limit_train", c.limit_train);
@@ -91,6 +114,8 @@ nlohmann::json TrainConfig::to_json() const {
           {"flip", flip},
           {"seed", seed},
           {"threads", threads},
+          {"loader_threads", loader_threads},
+          {"skip_bad_images", skip_bad_images},
           {"device", device},
           {"out", out},
           {"limit_train", limit_train},
@@ -124,6 +149,7 @@ void TrainConfig::validate() const {
   HS_CHECK(limit_train >= 0 && limit_test >= 0,
            "config: 'limit_train' and 'limit_test' must be >= 0");
   HS_CHECK(threads >= 0, "config: 'threads' must be >= 0, got ", threads);
+  HS_CHECK(loader_threads >= 1, "config: 'loader_threads' must be >= 1, got ", loader_threads);
   HS_CHECK(stop_after_steps >= 0, "config: 'stop_after_steps' must be >= 0, got ",
            stop_after_steps);
   HS_CHECK(!out.empty(), "config: 'out' must name a directory");

@@ -30,7 +30,9 @@ struct TrainConfig {
   std::int64_t crop_padding = -1;  // random-crop padding; -1: 4 for 32x32 data, 2 for 28x28
   bool flip = true;                // random horizontal flip
   std::uint64_t seed = 0;
-  std::int64_t threads = 0;  // 0: all cores
+  std::int64_t threads = 0;         // 0: all cores
+  std::int64_t loader_threads = 2;  // image folders: threads decoding each batch's files
+  bool skip_bad_images = false;     // image folders: leave out (and count) undecodable files
   std::string device = "cpu";
   std::string out = "runs/latest";
   std::int64_t limit_train = 0;  // 0: whole split

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include "autograd/loss.h"
@@ -174,6 +175,8 @@ class Run {
   fs::path out_;
   data::ImageDataset train_, test_;
   data::Augment train_aug_, test_aug_;
+  data::LoaderOptions loading_;    // decode threads and bad-file skipping, for both splits
+  std::set<std::string> skipped_;  // bad files left out so far, by either split
   ModelMeta meta_;
   std::shared_ptr<models::ResNet> model_;
   std::unique_ptr<nn::Optimizer> opt_;
@@ -188,18 +191,26 @@ class Run {
 };
 
 void Run::load_data() {
-  const std::string dir = c_.data.empty() ? data::default_data_dir(c_.dataset) : c_.data;
-  train_ = data::load_dataset(c_.dataset, dir, true);
-  test_ = data::load_dataset(c_.dataset, dir, false);
+  const bool folder = c_.dataset == "folder";
+  const std::string dir = c_.data.empty() && !folder ? data::default_data_dir(c_.dataset) : c_.data;
+  // Image folders are decoded to the model's own input size.
+  const std::int64_t image_size = folder ? models::model_input_size(c_.model) : 0;
+  train_ = data::load_dataset(c_.dataset, dir, true, image_size);
+  test_ = data::load_dataset(c_.dataset, dir, false, image_size);
   if (c_.limit_train > 0) train_ = data::subset(train_, c_.limit_train);
   if (c_.limit_test > 0) test_ = data::subset(test_, c_.limit_test);
-  const data::ChannelStats stats =
-      data::known_channel_stats(c_.dataset).value_or(data::channel_stats(train_));
+  const std::optional<data::ChannelStats> known = data::known_channel_stats(c_.dataset);
+  const data::ChannelStats stats = known ? *known : data::channel_stats(train_);
   test_aug_.mean = stats.mean;
   test_aug_.std = stats.std;
   train_aug_ = test_aug_;
-  train_aug_.pad = c_.crop_padding >= 0 ? c_.crop_padding : (train_.height >= 32 ? 4 : 2);
   train_aug_.flip = c_.flip;
+  if (folder)
+    train_aug_.random_resized_crop = true;
+  else
+    train_aug_.pad = c_.crop_padding >= 0 ? c_.crop_padding : (train_.height >= 32 ? 4 : 2);
+  loading_.decode_threads = c_.loader_threads;
+  loading_.skip_bad_images = c_.skip_bad_images;
 }
 
 void Run::build(bool resume) {
@@ -341,7 +352,7 @@ void Run::show_progress(std::int64_t index, double loss, double acc, double img_
 
 TrainSummary Run::execute(bool resume) {
   prepare(resume);
-  data::LoaderOptions lo;
+  data::LoaderOptions lo = loading_;
   lo.batch_size = c_.batch_size;
   lo.shuffle = true;
   lo.augment = train_aug_;
@@ -349,7 +360,10 @@ TrainSummary Run::execute(bool resume) {
   data::Loader loader(train_, lo);
   model_->train();
   while (progress_.epoch < c_.epochs) {
-    if (!train_epoch(loader) || !finish_epoch()) return summary_;
+    const bool go_on = train_epoch(loader);
+    const std::vector<std::string> skipped = loader.skipped_files();
+    skipped_.insert(skipped.begin(), skipped.end());
+    if (!go_on || !finish_epoch()) return summary_;
   }
   return summarise();
 }
@@ -463,7 +477,8 @@ void Run::stop(TrainOutcome outcome, const std::string& message) {
 }
 
 bool Run::finish_epoch() {
-  const EvalResult ev = evaluate(*model_, test_, test_aug_, c_.batch_size, device_);
+  const EvalResult ev = evaluate(*model_, test_, test_aug_, c_.batch_size, device_, loading_);
+  skipped_.insert(ev.skipped_files.begin(), ev.skipped_files.end());
   if (const std::string problem = ev.nonfinite_problem(); !problem.empty()) {
     stop(TrainOutcome::diverged,
          "evaluation after epoch " + std::to_string(progress_.epoch + 1) + " is not finite (" +
@@ -521,6 +536,9 @@ TrainSummary Run::summarise() {
     summary_.last_test_acc = progress_.metrics.back()["test_acc"].get<double>();
   summary_.epochs_done = progress_.epoch;
   summary_.best_test_acc = progress_.best_test_acc;
+  if (!skipped_.empty())
+    std::printf("skipped %zu files that are not valid images (--skip-bad-images), first: %s\n",
+                skipped_.size(), skipped_.begin()->c_str());
   return summary_;
 }
 

@@ -387,11 +387,22 @@ TEST_CASE("load_cifar100 rejects malformed files", "[data]") {
 
 TEST_CASE("datasets are known by name", "[data]") {
   CHECK(dataset_names() ==
-        std::vector<std::string>{"fashion-mnist", "mnist", "cifar10", "cifar100"});
-  CHECK(default_data_dir("fashion-mnist") == "/usr/share/datasets/fashion-mnist");
-  CHECK(default_data_dir("mnist") == "/usr/share/datasets/mnist");
+        std::vector<std::string>{"fashion-mnist", "mnist", "cifar10", "cifar100", "folder"});
+  // The Debian package's folder when installed, else where `hsnet data download` puts it.
+  for (const std::string name : {"fashion-mnist", "mnist"}) {
+    const std::string debian = "/usr/share/datasets/" + name;
+    CHECK(default_data_dir(name) ==
+          (std::filesystem::is_directory(debian) ? debian : "data/" + name));
+    CHECK(download_dir(name) == "data/" + name);
+  }
   CHECK(default_data_dir("cifar10") == "data/cifar-10-batches-bin");
   CHECK(default_data_dir("cifar100") == "data/cifar-100-binary");
+  CHECK(download_command("cifar10", "data/cifar-10-batches-bin") == "hsnet data download cifar10");
+  CHECK(download_command("cifar10", "/tmp/c") == "hsnet data download cifar10 --dir /tmp/c");
+  REQUIRE_THROWS_WITH(load_dataset("cifar100", "no/such/cifar", true),
+                      Contains("no cifar100 data in no/such/cifar") &&
+                          Contains("`hsnet data download cifar100 --dir no/such/cifar`"));
+  REQUIRE_THROWS_WITH(load_dataset("folder", "", true), Contains("needs a directory"));
   REQUIRE_THROWS_WITH(load_dataset("imagenet", "", true),
                       Contains("unknown dataset 'imagenet'") &&
                           Contains("fashion-mnist, mnist, cifar10, cifar100"));
