@@ -21,8 +21,8 @@ namespace hs::data {
 struct Augment {
   std::int64_t pad = 0;
   bool flip = false;
-  bool random_resized_crop = false;
   std::vector<float> mean{}, std{};
+  bool random_resized_crop = false;
 };
 
 // Throws hs::Error, prefixed by `context`, unless `aug` suits `ds`: pad >= 0, and mean/std

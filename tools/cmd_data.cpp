@@ -82,7 +82,7 @@ int bench_decode(const BenchArgs& a) {
   } else {
     folder = data::scan_image_folder(a.data, true, a.size);
   }
-  data::Augment aug{0, true, true, stats.mean, stats.std};
+  data::Augment aug{0, true, stats.mean, stats.std, true};
   std::vector<std::int64_t> done(static_cast<std::size_t>(a.threads));
   std::vector<double> cpu_seconds(static_cast<std::size_t>(a.threads));
   const auto start = std::chrono::steady_clock::now();
