@@ -133,12 +133,12 @@ def sweep_spec_seeds():
     put("sweep_spec", "grid.json", json.dumps({
         "base": base, "set": {"limit_train": 100},
         "grid": [{"model_options.s": [2, 3], "model_options.ratio": [0.25, 0.5]},
-                 {"model": ["resnet20_cifar"], "model_options.w0": [2]}],
+                 {"model": ["resnet20_cifar"], "model_options": [{}]}],
         "seeds": [0, 1], "out": "runs/x"}))
     put("sweep_spec", "random.json", json.dumps({
         "base": base, "random": {"n": 3, "seed": 4, "space": {
-            "lr": {"uniform": [0.01, 0.1]}, "model_options.s": {"int": [2, 4]},
-            "model_options.split": {"choice": [[1, 2], [1, 1, 2]]}}}}))
+            "lr": {"uniform": [0.01, 0.1]}, "model_options.ratio": {"uniform": [0.2, 0.8]},
+            "epochs": {"int": [1, 3]}, "model_options.split": {"choice": [[1, 2], [1, 3]]}}}}))
 
 
 if __name__ == "__main__":
