@@ -76,7 +76,9 @@ testing::FaultAction fault_at(WriteStage stage, const std::string& path) {
 }
 
 // Applies the hook's verdict for one stage: a pause stops the process here (SIGSTOP, for the
-// test that waits for it to kill it); a failure returns the errno the stage reports.
+// test that waits for it to kill it); a failure returns the errno the stage reports: a full
+// disk for a write, a read-only folder for an open (the one simulation that also works for
+// root, who ignores permissions), an I/O error otherwise.
 int injected_errno(WriteStage stage, const std::string& path) {
   switch (fault_at(stage, path)) {
     case testing::FaultAction::proceed:
@@ -85,7 +87,8 @@ int injected_errno(WriteStage stage, const std::string& path) {
       ::raise(SIGSTOP);
       return 0;
     case testing::FaultAction::fail:
-      return stage == WriteStage::write ? ENOSPC : EIO;
+      if (stage == WriteStage::write) return ENOSPC;
+      return stage == WriteStage::open ? EACCES : EIO;
   }
   return 0;
 }

@@ -62,7 +62,8 @@ namespace testing {
 enum class FaultAction { proceed, fail, pause };
 
 // Called before each stage of every write with the target's path. `fail` makes the stage
-// fail as the OS would (ENOSPC for write, EIO otherwise); `pause` stops the process with
+// fail as the OS would (ENOSPC for write, EACCES for open as in a read-only folder, EIO
+// otherwise); `pause` stops the process with
 // SIGSTOP (for a parent to kill it there) — during `write`, after half the bytes. Tests only;
 // an empty function removes the hook.
 using FaultHook = std::function<FaultAction(WriteStage stage, const std::string& path)>;

@@ -1,5 +1,8 @@
 #include <algorithm>
+#include <atomic>
 #include <bit>
+#include <cstdlib>
+#include <cstring>
 #include <mutex>
 #include <unordered_map>
 #include <vector>
@@ -7,6 +10,7 @@
 #include "core/error.h"
 #include "cuda/allocator.h"
 #include "cuda/check.h"
+#include "cuda/stream.h"
 
 namespace hs::cuda {
 namespace {
@@ -18,6 +22,14 @@ constexpr std::size_t kLargestRequest = std::size_t{1} << 62;
 
 std::size_t round_up(std::size_t n, std::size_t multiple) {
   return (n + multiple - 1) / multiple * multiple;
+}
+
+std::atomic<bool>& fill_nan_flag() {
+  static std::atomic<bool> flag = [] {
+    const char* value = std::getenv(kFillNanEnvironmentVariable);
+    return value != nullptr && std::strcmp(value, "1") == 0;
+  }();
+  return flag;
 }
 
 struct Cache {
@@ -94,6 +106,9 @@ void* allocate(std::size_t nbytes) {
   }
   c.live_blocks.emplace(block, size);
   c.stats.bytes_in_use += size;
+  // On the hsnet stream, so the fill lands after the work of the block's last user and
+  // before any work of its new one.
+  if (fill_nan_flag().load()) HS_CUDA_CHECK(cudaMemsetAsync(block, 0xFF, size, stream()));
   return block;
 }
 
@@ -116,6 +131,10 @@ void empty_cache() {
   std::lock_guard lock(c.mutex);
   release_cached_blocks(c);
 }
+
+void set_fill_nan(bool on) { fill_nan_flag().store(on); }
+
+bool fill_nan() { return fill_nan_flag().load(); }
 
 AllocatorStats allocator_stats() {
   Cache& c = cache();

@@ -128,6 +128,21 @@ def resume_state_seeds():
         "best_test_acc": -1, "metrics": []}))
 
 
+def sweep_spec_seeds():
+    # The base inline and narrow models: each accepted spec builds every trial's model.
+    base = {"model": "hs_resnet29_cifar", "model_options": {"w0": 1}, "dataset": "fashion-mnist",
+            "epochs": 1}
+    put("sweep_spec", "grid.json", json.dumps({
+        "base": base, "set": {"limit_train": 100},
+        "grid": [{"model_options.s": [2, 3], "model_options.ratio": [0.25, 0.5]},
+                 {"model": ["resnet20_cifar"], "model_options": [{}]}],
+        "seeds": [0, 1], "out": "runs/x"}))
+    put("sweep_spec", "random.json", json.dumps({
+        "base": base, "random": {"n": 3, "seed": 4, "space": {
+            "lr": {"uniform": [0.01, 0.1]}, "model_options.ratio": {"uniform": [0.2, 0.8]},
+            "epochs": {"int": [1, 3]}, "model_options.split": {"choice": [[1, 2], [1, 3]]}}}}))
+
+
 if __name__ == "__main__":
     safetensors_seeds()
     idx_seeds()
@@ -135,3 +150,4 @@ if __name__ == "__main__":
     png_seeds()
     train_config_seeds()
     resume_state_seeds()
+    sweep_spec_seeds()

@@ -19,13 +19,21 @@
 
 namespace hs::tools {
 
-// What to check. perturbation is added to every value the device computes before it is
-// compared (0 in real runs): it lets the tests see a wrong result caught.
+// What to check. The last four are for the tests (0/false in real runs), to see a wrong
+// result caught and a correct one passed: perturbation is added to every value the device
+// computes before it is compared; weights_error adds that fraction of each weight tensor's
+// update (as the CPU made it) to the device's weights after each training step; stats_error
+// is added to each BatchNorm running statistic of the device after each step; rounding_twin
+// moves every weight the device starts each step from by one f32 rounding (a correct device
+// that rounds otherwise than the CPU), which must pass.
 struct SelftestOptions {
   Device device = Device::cuda();
   std::uint64_t seed = 0;
   std::int64_t train_steps = 20;
   double perturbation = 0.0;
+  double weights_error = 0.0;
+  double stats_error = 0.0;
+  bool rounding_twin = false;
 };
 
 // One compared operator result: the largest |device − cpu| over its elements and the bound
@@ -39,13 +47,19 @@ struct SelftestCheck {
 
 // One training step from the same state on both devices: the loss (before the update), and
 // for the weights and the BatchNorm running statistics after it, the worst ratio over their
-// tensors of the largest |device − cpu| to that tensor's tolerance (within when <= 1).
+// tensors of the error to that tensor's tolerance (within when <= 1): for a weight tensor the
+// norm of (device − cpu) against the norm of the CPU's update, for a statistic the largest
+// |device − cpu| against its scale.
 struct SelftestStep {
   std::int64_t step = 0;
   double cpu_loss = 0, device_loss = 0, loss_tolerance = 0;
   double weights_ratio = 0, stats_ratio = 0;
   bool ok = false;
 };
+
+// A training step's weights pass when, per tensor, |device − cpu| <= this · |cpu update| (plus
+// the rounding of the update); why this figure: tools/selftest.cpp.
+inline constexpr double kSelftestWeightsTol = 0.08;
 
 struct SelftestReport {
   std::vector<SelftestCheck> ops;

@@ -61,8 +61,9 @@ TEST_CASE("an injected failure at any stage leaves the old file and no temporary
     ScopedHook hook([stage](hs::WriteStage s, const std::string&) {
       return s == stage ? hs::testing::FaultAction::fail : hs::testing::FaultAction::proceed;
     });
-    const std::string reason =
-        stage == hs::WriteStage::write ? "No space left on device" : "Input/output error";
+    const std::string reason = stage == hs::WriteStage::write  ? "No space left on device"
+                               : stage == hs::WriteStage::open ? "Permission denied"
+                                                               : "Input/output error";
     CHECK_THROWS_AS(hs::write_file_atomic(path, "new contents"), hs::Error);
     CHECK_THROWS_WITH(hs::write_file_atomic(path, "new contents"),
                       Contains(path) && Contains(reason));

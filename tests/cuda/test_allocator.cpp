@@ -1,6 +1,7 @@
 // The caching allocator: size classes, reuse of freed blocks (a repeated step makes no new
 // cudaMalloc), releasing the cache, and out-of-memory reported as an hs::Error.
 #include <catch2/catch.hpp>
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <vector>
@@ -92,4 +93,31 @@ TEST_CASE("an allocation larger than the GPU is an out-of-memory hs::Error", "[c
   // The failure leaves the device usable.
   const Tensor x = full({1000}, 2.0, {DType::f32, kGpu});
   CHECK(ops::sum(x).item() == 2000.0);
+}
+
+TEST_CASE("with NaN filling, fresh and reused blocks hold NaN, never an old result", "[cuda]") {
+  // The test environment turns it on (tests/meson.build); each case restores it.
+  const bool was_on = cuda::fill_nan();
+  cuda::set_fill_nan(true);
+  cuda::empty_cache();
+  const Shape shape = {3, 1000};
+  const Tensor fresh = empty(shape, {DType::f32, kGpu});
+  for (const double v : fresh.to(Device::cpu()).to_vector<double>()) REQUIRE(std::isnan(v));
+  {
+    const Tensor old = full(shape, 7.0, {DType::f32, kGpu});
+    CHECK(ops::sum(old).item() == 21000.0);
+  }
+  // The block `old` held serves this request of the same size class.
+  const std::int64_t calls = cuda::allocator_stats().malloc_calls;
+  const Tensor reused = empty(shape, {DType::f32, kGpu});
+  CHECK(cuda::allocator_stats().malloc_calls == calls);
+  for (const double v : reused.to(Device::cpu()).to_vector<double>()) REQUIRE(std::isnan(v));
+  const Tensor labels = empty({10}, {DType::i64, kGpu});
+  for (const std::int64_t v : labels.to(Device::cpu()).to_vector<std::int64_t>()) CHECK(v == -1);
+  cuda::set_fill_nan(false);
+  { const Tensor old = full(shape, 7.0, {DType::f32, kGpu}); }
+  // Off, the allocator hands the old bytes back: what NaN filling protects the tests from.
+  const Tensor stale = empty(shape, {DType::f32, kGpu});
+  CHECK(stale.to(Device::cpu()).to_vector<double>()[0] == 7.0);
+  cuda::set_fill_nan(was_on);
 }

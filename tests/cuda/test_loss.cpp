@@ -3,6 +3,7 @@
 // the errors for labels out of range or on another device.
 #include <catch2/catch.hpp>
 #include <cstdint>
+#include <limits>
 #include <vector>
 
 #include "core/generator.h"
@@ -77,6 +78,25 @@ TEST_CASE("top-k counts and accuracy on CUDA match the CPU, ties included", "[cu
     CHECK(ops::topk_correct(logits.to(kGpu), labels.to(kGpu), ks) ==
           ops::topk_correct(logits, labels, ks));
     CHECK(ops::accuracy(logits.to(kGpu), labels.to(kGpu), 3) == ops::accuracy(logits, labels, 3));
+  }
+}
+
+TEST_CASE("top-k counts on CUDA equal hand-made counts, NaN rows counted wrong", "[cuda]") {
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  for (const DType dtype : {DType::f32, DType::f64}) {
+    const Tensor logits = from_vector<double>({0.1, 0.7, 0.2,     // top order 1,2,0
+                                               0.5, 0.3, 0.2,     // 0,1,2
+                                               0.2, 0.2, 0.6,     // 2, then a tie: 0 before 1
+                                               -1.0, -3.0, -2.0,  // 0,2,1
+                                               nan, 0.9, 0.1,     // NaN: wrong at every k
+                                               0.3, nan, 0.1},    // NaN in the label's place
+                                              {6, 3})
+                              .to(dtype)
+                              .to(kGpu);
+    const Tensor labels = from_vector<std::int64_t>({1, 2, 1, 2, 1, 1}).to(kGpu);
+    // Ranks of the labels: 0, 2, 2, 1, then the two NaN rows, never correct.
+    CHECK(ops::topk_correct(logits, labels, {1, 2, 3}) == std::vector<std::int64_t>{1, 2, 4});
+    CHECK(ops::accuracy(logits, labels, 3) == Approx(4.0 / 6.0));
   }
 }
 

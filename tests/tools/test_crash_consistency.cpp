@@ -131,3 +131,40 @@ TEST_CASE(
   INFO(text);
   CHECK(status == 0);
 }
+
+TEST_CASE(
+    "training into a read-only output folder stops with exit 2 naming the file and keeps the "
+    "previous checkpoint",
+    "[tools][crash]") {
+  TempDir tmp;
+  write_texture_dataset(tmp / "data", 32, 16);
+  const fs::path out = tmp / "run";
+  std::vector<std::string> args = train_args(tmp / "data", out);
+  args[12] = "1";  // --epochs 1
+  const auto [status1, out1] = run_hsnet(quoted(args));
+  REQUIRE(status1 == 0);
+  const std::string before = read_text(out / "last.safetensors");
+  const std::string before_json = read_text(out / "last.json");
+
+  fs::permissions(out, fs::perms::owner_read | fs::perms::owner_exec | fs::perms::group_read |
+                           fs::perms::group_exec | fs::perms::others_read |
+                           fs::perms::others_exec);  // 0555
+  // Root ignores the folder's mode; for root the write helper's hook makes the first file
+  // opened in the folder fail with EACCES, as the mode does for everyone else.
+  const std::string fault = ::geteuid() == 0
+                                ? std::string("env ") + testing::kFaultEnvironmentVariable +
+                                      "=fail:open:" + out.string() + "/:1"
+                                : std::string();
+  const auto [status, text] = run_hsnet("train --resume " + out.string() + " --epochs 2", fault);
+  fs::permissions(out, fs::perms::owner_all, fs::perm_options::add);
+  INFO(text);
+  CHECK(status == 2);
+  CHECK_THAT(text,
+             Contains("cannot ") && Contains(out.string() + "/") && Contains("Permission denied"));
+  CHECK(read_text(out / "last.json") == before_json);
+  CHECK(read_text(out / "last.safetensors") == before);
+  for (const auto& entry : fs::directory_iterator(out))
+    CHECK(entry.path().filename().string().find(".tmp-") == std::string::npos);
+  const auto [again, again_text] = run_hsnet("train --resume " + out.string() + " --epochs 2");
+  CHECK(again == 0);
+}
