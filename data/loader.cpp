@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "core/error.h"
+#include "data/distributed_sampler.h"
 
 namespace hs::data {
 
@@ -29,8 +30,11 @@ std::uint64_t derive_seed(std::uint64_t seed, Stream stream, std::int64_t epoch,
   return scramble(h ^ static_cast<std::uint64_t>(batch));
 }
 
-std::int64_t count_batches(std::int64_t n, const LoaderOptions& options) {
+std::int64_t count_batches(std::int64_t dataset_size, const LoaderOptions& options) {
   HS_CHECK(options.batch_size > 0, "Loader: batch_size must be > 0, got ", options.batch_size);
+  HS_CHECK(options.rank >= 0 && options.rank < options.replicas, "Loader: rank ", options.rank,
+           " is not in [0, ", options.replicas, ")");
+  const std::int64_t n = shard_size(dataset_size, options.replicas);
   return options.drop_last ? n / options.batch_size
                            : (n + options.batch_size - 1) / options.batch_size;
 }
@@ -62,6 +66,7 @@ std::vector<std::int64_t> Loader::epoch_order(std::int64_t epoch) const {
     Generator gen(derive_seed(options_.seed, Stream::shuffle, epoch, 0));
     for (std::size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[gen.below(i)]);
   }
+  if (options_.replicas > 1) return shard(order, options_.replicas, options_.rank);
   return order;
 }
 
@@ -134,10 +139,11 @@ Batch Loader::make_batch(const std::vector<std::int64_t>& order, std::int64_t ep
   // read out of bounds.
   HS_CHECK(dataset_.pixels.size() == static_cast<std::size_t>(dataset_.n * dataset_.image_size()) &&
                dataset_.labels.size() == static_cast<std::size_t>(dataset_.n) &&
-               order.size() == static_cast<std::size_t>(dataset_.n),
+               order.size() == static_cast<std::size_t>(shard_size(dataset_.n, options_.replicas)),
            "Loader: dataset '", dataset_.name, "' changed size after the loader was built");
   const std::int64_t first = index * options_.batch_size;
-  const std::int64_t count = std::min(options_.batch_size, dataset_.n - first);
+  const std::int64_t count =
+      std::min(options_.batch_size, static_cast<std::int64_t>(order.size()) - first);
   const std::int64_t image_size = dataset_.image_size();
 
   Batch batch;
@@ -146,7 +152,10 @@ Batch Loader::make_batch(const std::vector<std::int64_t>& order, std::int64_t ep
   batch.labels = empty({count}, DType::i64);
   float* images = batch.images.data<float>();
   std::int64_t* labels = batch.labels.data<std::int64_t>();
-  Generator gen(derive_seed(options_.seed, Stream::augment, epoch, index));
+  // Rank r's batch i draws as the one-process batch i * replicas + r would: ranks do not
+  // repeat each other's crops and flips.
+  Generator gen(derive_seed(options_.seed, Stream::augment, epoch,
+                            index * options_.replicas + options_.rank));
   for (std::int64_t i = 0; i < count; ++i) {
     const std::int64_t sample = order[first + i];
     augment_image(dataset_, sample, options_.augment, gen, images + i * image_size);

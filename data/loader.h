@@ -25,6 +25,9 @@ struct LoaderOptions {
   bool drop_last = false;  // skip the final batch when it would be smaller than batch_size
   Augment augment{};
   std::uint64_t seed = 0;
+  // Data-parallel training: this loader yields only rank `rank`'s share of each epoch
+  // among `replicas` ranks (data/distributed_sampler.h), with augmentation draws of its own.
+  int replicas = 1, rank = 0;
 };
 
 // One batch: images f32 [B, C, H, W] and labels i64 [B] on the CPU; index counts batches

@@ -9,12 +9,14 @@ namespace hs::tools {
 namespace {
 
 const std::vector<std::string> kKeys = {
-    "model",           "model_options",    "dataset",      "data",          "epochs",
-    "batch_size",      "optimizer",        "lr",           "momentum",      "nesterov",
-    "weight_decay",    "no_decay_bn_bias", "schedule",     "warmup_epochs", "milestones",
-    "gamma",           "label_smoothing",  "crop_padding", "flip",          "seed",
-    "threads",         "device",           "out",          "limit_train",   "limit_test",
-    "stop_after_steps"};
+    "model",           "model_options",    "dataset",      "data",
+    "epochs",          "batch_size",       "optimizer",    "lr",
+    "momentum",        "nesterov",         "weight_decay", "no_decay_bn_bias",
+    "schedule",        "warmup_epochs",    "milestones",   "gamma",
+    "label_smoothing", "crop_padding",     "flip",         "seed",
+    "threads",         "device",           "out",          "limit_train",
+    "limit_test",      "stop_after_steps", "ranks",        "sync_bn",
+    "bucket_mb"};
 
 template <class T>
 void read(const nlohmann::json& j, const char* key, T& field) {
@@ -66,6 +68,9 @@ TrainConfig TrainConfig::from_json(const nlohmann::json& j) {
   read(j, "limit_train", c.limit_train);
   read(j, "limit_test", c.limit_test);
   read(j, "stop_after_steps", c.stop_after_steps);
+  read(j, "ranks", c.ranks);
+  read(j, "sync_bn", c.sync_bn);
+  read(j, "bucket_mb", c.bucket_mb);
   return c;
 }
 
@@ -94,7 +99,10 @@ nlohmann::json TrainConfig::to_json() const {
           {"device", device},
           {"out", out},
           {"limit_train", limit_train},
-          {"limit_test", limit_test}};
+          {"limit_test", limit_test},
+          {"ranks", ranks},
+          {"sync_bn", sync_bn},
+          {"bucket_mb", bucket_mb}};
 }
 
 void TrainConfig::validate() const {
@@ -127,6 +135,8 @@ void TrainConfig::validate() const {
   HS_CHECK(stop_after_steps >= 0, "config: 'stop_after_steps' must be >= 0, got ",
            stop_after_steps);
   HS_CHECK(!out.empty(), "config: 'out' must name a directory");
+  HS_CHECK(ranks >= 1, "config: 'ranks' must be >= 1, got ", ranks);
+  HS_CHECK(bucket_mb > 0, "config: 'bucket_mb' must be > 0, got ", bucket_mb);
 }
 
 }  // namespace hs::tools
