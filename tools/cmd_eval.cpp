@@ -79,7 +79,7 @@ Command add_eval(CLI::App& app) {
   app.add_flag("--distributed", a->distributed,
                "share the images among the ranks mpirun started; rank 0 reports");
   return [a]() {
-    const auto group = make_group(a->distributed);
+    const auto group = make_group(a->distributed, parse_device(a->device));
     return run_on_ranks(*group, [&] { return evaluate_and_report(*a, *group); });
   };
 }

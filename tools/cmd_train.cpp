@@ -158,7 +158,7 @@ Command add_train(CLI::App& app) {
     const TrainConfig config = TrainConfig::from_json(j);
 
     HS_CHECK(!config.sync_bn || a->distributed, "train: --sync-bn needs --distributed");
-    const auto group = make_group(a->distributed);
+    const auto group = make_group(a->distributed, parse_device(config.device));
     return run_on_ranks(*group, [&] { return train_and_report(config, resume, *group); });
   };
 }

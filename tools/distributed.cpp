@@ -8,11 +8,13 @@
 
 #include "core/error.h"
 #include "dist/mpi_group.h"
+#include "dist/nccl_group.h"
 
 namespace hs::tools {
 
-std::unique_ptr<dist::ProcessGroup> make_group(bool distributed) {
+std::unique_ptr<dist::ProcessGroup> make_group(bool distributed, Device device) {
   if (!distributed) return dist::single_process_group();
+  if (device.is_cuda()) return dist::nccl_group(dist::mpi_group());
   return dist::mpi_group();
 }
 

@@ -6,14 +6,15 @@
 #include <functional>
 #include <memory>
 
+#include "core/device.h"
 #include "dist/process_group.h"
 #include "nn/module.h"
 
 namespace hs::tools {
 
-// MPI's group when `distributed` (an hs::Error when hsnet was built without MPI), the group
-// of one process otherwise.
-std::unique_ptr<dist::ProcessGroup> make_group(bool distributed);
+// The group of one process unless `distributed`; then MPI's for the CPU, NCCL's (one rank
+// per GPU, MPI to start it) for `device` cuda. An hs::Error when the build lacks either.
+std::unique_ptr<dist::ProcessGroup> make_group(bool distributed, Device device);
 
 // Replaces every rank's parameters and buffers by rank 0's, so all ranks start equal
 // whatever their initialisation drew.
