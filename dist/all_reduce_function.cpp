@@ -1,5 +1,7 @@
 #include "dist/all_reduce_function.h"
 
+#include <utility>
+
 #include "autograd/function_helpers.h"
 
 namespace hs::dist {
@@ -8,9 +10,12 @@ namespace {
 
 class AllReduceSumBackward : public Node {
  public:
-  explicit AllReduceSumBackward(ProcessGroup& group) : group_(group) {}
+  AllReduceSumBackward(ProcessGroup& group, Tensor input)
+      : group_(group), input_(std::move(input)) {}
   std::vector<Tensor> apply(std::vector<Tensor>&& grads) override {
-    Tensor g = grads[0].contiguous().clone();
+    // Every rank must take part even when its own gradient is missing.
+    Tensor g = grads[0].defined() ? grads[0].contiguous().clone() : zeros_like(input_);
+
     group_.allreduce_sum(g);
     return {g};
   }
@@ -18,6 +23,7 @@ class AllReduceSumBackward : public Node {
 
  private:
   ProcessGroup& group_;
+  Tensor input_;  // only its shape, dtype and device are used
 };
 
 }  // namespace
@@ -26,7 +32,7 @@ Variable all_reduce_sum(const Variable& x, ProcessGroup& group) {
   Tensor y = x.data().contiguous().clone();
   group.allreduce_sum(y);
   if (!needs_grad(x)) return Variable(y);
-  return record(std::make_shared<AllReduceSumBackward>(group), y, x);
+  return record(std::make_shared<AllReduceSumBackward>(group, y), y, x);
 }
 
 }  // namespace hs::dist

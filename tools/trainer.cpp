@@ -443,9 +443,12 @@ bool Run::train_step(const data::Batch& batch, std::int64_t& correct, std::int64
   stop_agreed_ = totals.stop;
   seen = totals.seen;
   correct = totals.correct;
-  loss_value = !totals.nonfinite           ? totals.loss_sum / static_cast<double>(seen)
-               : std::isfinite(local_loss) ? std::nan("")  // another rank's loss
-                                           : local_loss;
+  if (group_.size() == 1)
+    loss_value = local_loss;
+  else if (!totals.nonfinite)
+    loss_value = totals.loss_sum / static_cast<double>(seen);
+  else  // this rank's loss when it is the one not finite, NaN when another rank's was
+    loss_value = std::isfinite(local_loss) ? std::nan("") : local_loss;
   if (totals.nonfinite) return false;
   loss.backward();
   if (reducer_) reducer_->finish();
