@@ -76,8 +76,9 @@ TEST_CASE("train --distributed: 2 ranks with --sync-bn equal one process of twic
   skip_without_mpirun();
   TempDir tmp;
   write_texture_dataset(tmp / "data", 48, 32);
-  REQUIRE(tools::train(config(tmp, "one", 16), false).outcome == tools::TrainOutcome::finished);
-  const fs::path half = write_config(config(tmp, "sync", 8), tmp / "half.json");
+  REQUIRE(tools::train(config(tmp.path(), "one", 16), false).outcome ==
+          tools::TrainOutcome::finished);
+  const fs::path half = write_config(config(tmp.path(), "sync", 8), tmp / "half.json");
   {
     const auto [status, output] =
         run_hsnet("train --config " + half.string() + " --distributed --sync-bn", mpirun());
@@ -117,7 +118,7 @@ TEST_CASE("train --distributed: a stopped and resumed run ends as the uninterrup
   skip_without_mpirun();
   TempDir tmp;
   write_texture_dataset(tmp / "data", 48, 32);
-  tools::TrainConfig straight = config(tmp, "straight", 8);
+  tools::TrainConfig straight = config(tmp.path(), "straight", 8);
   straight.schedule = "cosine";  // the lr differs per step, so a wrong step count shows
   {
     const auto [status, output] =
@@ -162,7 +163,7 @@ TEST_CASE("train --distributed: a failing rank stops every rank and keeps the la
   skip_without_mpirun();
   TempDir tmp;
   write_texture_dataset(tmp / "data", 48, 32);
-  tools::TrainConfig c = config(tmp, "failed", 8);
+  tools::TrainConfig c = config(tmp.path(), "failed", 8);
   c.epochs = 3;
   // Rank 1 throws at global step 4, in the second epoch, after the first one's checkpoint.
   const auto [status, output] =
