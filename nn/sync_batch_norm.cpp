@@ -16,17 +16,18 @@ Variable sync_batch_norm(const Variable& x, const Variable& gamma, const Variabl
   HS_CHECK(gamma.numel() == c && beta.numel() == c, "sync_batch_norm: ", c, " channels but weight ",
            gamma.shape(), " and bias ", beta.shape());
   const double local_count = static_cast<double>(x.numel() / c);
-  // One collective for the sums, the sums of squares and the element count.
-  const Variable count(full({1}, local_count, TensorOptions(x.dtype(), x.device())));
-  const Variable totals =
-      dist::all_reduce_sum(cat({sum(x, {0, 2, 3}), sum(x * x, {0, 2, 3}), count}, 0), group);
-  const double m = narrow(totals, 0, 2 * c, 1).item();
-  const Variable mean = narrow(totals, 0, 0, c) / m;
-  const Variable var = narrow(totals, 0, c, c) / m - mean * mean;
-  const Variable invstd = exp(log(var + eps) * -0.5);
   const Shape per_channel{1, c, 1, 1};
-  const Variable y =
-      (x - view(mean, per_channel)) * view(invstd * gamma, per_channel) + view(beta, per_channel);
+  // Two passes, as one process computes them: the mean over all ranks first, then the mean
+  // squared deviation from it. E[x^2] - E[x]^2 in one pass would lose the variance of a
+  // channel whose mean is large next to its spread to f32 cancellation.
+  const Variable count(full({1}, local_count, TensorOptions(x.dtype(), x.device())));
+  const Variable sums = dist::all_reduce_sum(cat({sum(x, {0, 2, 3}), count}, 0), group);
+  const double m = narrow(sums, 0, c, 1).item();
+  const Variable mean = narrow(sums, 0, 0, c) / m;
+  const Variable centred = x - view(mean, per_channel);
+  const Variable var = dist::all_reduce_sum(sum(centred * centred, {0, 2, 3}), group) / m;
+  const Variable invstd = exp(log(var + eps) * -0.5);
+  const Variable y = centred * view(invstd * gamma, per_channel) + view(beta, per_channel);
   {
     NoGradGuard no_grad;
     const Tensor unbiased = ops::mul(var.data(), m / std::max(1.0, m - 1));

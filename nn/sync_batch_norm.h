@@ -1,9 +1,9 @@
 #pragma once
 // Synchronised batch norm (PyTorch's SyncBatchNorm): in training, the batch statistics are
-// those of the union of all ranks' batches (per-channel sum, sum of squares and count
-// all-reduced in forward; their gradients all-reduced in backward), so K ranks with batch
-// B/K normalise as one process with batch B. Eval mode uses the running statistics, which
-// then agree on every rank.
+// those of the union of all ranks' batches (per-channel sums and counts, then sums of
+// squared deviations from the common mean, all-reduced in forward; their gradients
+// all-reduced in backward), so K ranks with batch B/K normalise as one process with batch
+// B. Eval mode uses the running statistics, which then agree on every rank.
 #include "dist/process_group.h"
 #include "nn/module.h"
 

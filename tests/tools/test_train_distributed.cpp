@@ -71,14 +71,24 @@ double max_difference(const nn::StateDict& a, const nn::StateDict& b) {
 
 }  // namespace
 
+// One step: this tiny model (1-channel HS splits) amplifies any rounding difference about
+// a thousandfold per step (one process on 1 and on 2 threads: 3e-8 apart after one step,
+// 8e-5 after two), so only the first step's weights tell exactness from a real difference.
+tools::TrainConfig one_step(const fs::path& tmp, const std::string& out, std::int64_t batch) {
+  tools::TrainConfig c = config(tmp, out, batch);
+  c.limit_train = 16;
+  c.epochs = 1;
+  return c;
+}
+
 TEST_CASE("train --distributed: 2 ranks with --sync-bn equal one process of twice the batch",
           "[tools][train][distributed]") {
   skip_without_mpirun();
   TempDir tmp;
   write_texture_dataset(tmp / "data", 48, 32);
-  REQUIRE(tools::train(config(tmp.path(), "one", 16), false).outcome ==
+  REQUIRE(tools::train(one_step(tmp.path(), "one", 16), false).outcome ==
           tools::TrainOutcome::finished);
-  const fs::path half = write_config(config(tmp.path(), "sync", 8), tmp / "half.json");
+  const fs::path half = write_config(one_step(tmp.path(), "sync", 8), tmp / "half.json");
   {
     const auto [status, output] =
         run_hsnet("train --config " + half.string() + " --distributed --sync-bn", mpirun());
@@ -92,17 +102,17 @@ TEST_CASE("train --distributed: 2 ranks with --sync-bn equal one process of twic
     INFO(output);
     REQUIRE(status == 0);
   }
-  // f32 sums in another order: each rank sums its half of the batch and the halves are
-  // added; synchronised batch norm takes the variance as E[x^2] - E[x]^2 where one process
-  // uses two passes. Each is a few ulps (1e-7 relative); 6 steps of SGD with momentum carry
-  // them to about 1e-6 in weights of order 0.1 to 1. 1e-4 leaves a wide margin yet is far
-  // below what per-rank statistics change.
+  // f32 sums in another order: each rank sums its half of the batch (gradients, batch-norm
+  // statistics) and the halves are added; synchronised batch norm is composed of autograd
+  // functions where one process runs the fused kernel. Measured: 1e-5 after the step (in
+  // weights of order 0.1 to 1, and running statistics); 1e-4 leaves a margin and is far
+  // below what per-rank statistics change (their running variances alone differ by 0.1 to 1).
   const nn::StateDict one = weights(tmp / "one");
   const double synced = max_difference(weights(tmp / "sync"), one);
   const double per_rank = max_difference(weights(tmp / "per_rank"), one);
   INFO("max |w - w_one|: sync-bn " << synced << ", per-rank statistics " << per_rank);
   CHECK(synced < 1e-4);
-  CHECK(per_rank > 1e-3);
+  CHECK(per_rank > 1e-2);
   // The epoch metrics are those of the whole batch: the same images, loss and accuracy.
   const auto ms = read_metrics(tmp / "sync"), mo = read_metrics(tmp / "one");
   REQUIRE(ms.size() == mo.size());
@@ -142,8 +152,9 @@ TEST_CASE("train --distributed: a stopped and resumed run ends as the uninterrup
     REQUIRE(progress["step"] == 1);
   }
   // Resuming needs the same number of ranks (the shards and steps per epoch depend on it).
-  tools::TrainConfig alone = straight;
-  alone.out = first.out;
+  // As `train --resume` reads it: from the run's config.json, which records the 2 ranks.
+  const tools::TrainConfig alone =
+      tools::TrainConfig::from_json(read_json_file(tmp / "resumed" / "config.json"));
   REQUIRE_THROWS_WITH(tools::train(alone, true),
                       Catch::Contains("trained on 2 rank(s) and must be resumed on as many"));
   {
