@@ -24,7 +24,18 @@ std::vector<Tensor> AccumulateGrad::apply(std::vector<Tensor>&& grads) {
   } else {
     ops::add_(current, incoming);
   }
+  for (const auto& hook : hooks_) hook();
   return {};
+}
+
+void AccumulateGrad::add_post_accumulate_hook(std::function<void()> hook) {
+  hooks_.push_back(std::move(hook));
+}
+
+std::shared_ptr<AccumulateGrad> grad_accumulator(const Variable& leaf) {
+  HS_CHECK(leaf.defined() && leaf.is_leaf() && leaf.requires_grad(),
+           "grad_accumulator: only a defined leaf that requires grad accumulates a gradient");
+  return std::static_pointer_cast<AccumulateGrad>(leaf.gradient_edge().node);
 }
 
 }  // namespace hs

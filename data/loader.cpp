@@ -6,6 +6,7 @@
 
 #include "core/error.h"
 #include "data/image_folder.h"
+#include "data/distributed_sampler.h"
 
 namespace hs::data {
 
@@ -30,10 +31,13 @@ std::uint64_t derive_seed(std::uint64_t seed, Stream stream, std::int64_t epoch,
   return scramble(h ^ static_cast<std::uint64_t>(batch));
 }
 
-std::int64_t count_batches(std::int64_t n, const LoaderOptions& options) {
+std::int64_t count_batches(std::int64_t dataset_size, const LoaderOptions& options) {
   HS_CHECK(options.batch_size > 0, "Loader: batch_size must be > 0, got ", options.batch_size);
   HS_CHECK(options.decode_threads >= 1, "Loader: decode_threads must be >= 1, got ",
            options.decode_threads);
+  HS_CHECK(options.rank >= 0 && options.rank < options.replicas, "Loader: rank ", options.rank,
+           " is not in [0, ", options.replicas, ")");
+  const std::int64_t n = shard_size(dataset_size, options.replicas);
   return options.drop_last ? n / options.batch_size
                            : (n + options.batch_size - 1) / options.batch_size;
 }
@@ -65,6 +69,7 @@ std::vector<std::int64_t> Loader::epoch_order(std::int64_t epoch) const {
     Generator gen(derive_seed(options_.seed, Stream::shuffle, epoch, 0));
     for (std::size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[gen.below(i)]);
   }
+  if (options_.replicas > 1) return shard(order, options_.replicas, options_.rank);
   return order;
 }
 
@@ -143,10 +148,11 @@ Batch Loader::make_batch(const std::vector<std::int64_t>& order, std::int64_t ep
   // read out of bounds.
   HS_CHECK(dataset_.pixels.size() == static_cast<std::size_t>(dataset_.n * dataset_.image_size()) &&
                dataset_.labels.size() == static_cast<std::size_t>(dataset_.n) &&
-               order.size() == static_cast<std::size_t>(dataset_.n),
+               order.size() == static_cast<std::size_t>(shard_size(dataset_.n, options_.replicas)),
            "Loader: dataset '", dataset_.name, "' changed size after the loader was built");
   const std::int64_t first = index * options_.batch_size;
-  const std::int64_t count = std::min(options_.batch_size, dataset_.n - first);
+  const std::int64_t count =
+      std::min(options_.batch_size, static_cast<std::int64_t>(order.size()) - first);
   const std::int64_t image_size = dataset_.image_size();
 
   Batch batch;
@@ -155,7 +161,10 @@ Batch Loader::make_batch(const std::vector<std::int64_t>& order, std::int64_t ep
   batch.labels = empty({count}, DType::i64);
   float* images = batch.images.data<float>();
   std::int64_t* labels = batch.labels.data<std::int64_t>();
-  Generator gen(derive_seed(options_.seed, Stream::augment, epoch, index));
+  // Rank r's batch i draws as the one-process batch i * replicas + r would: ranks do not
+  // repeat each other's crops and flips.
+  Generator gen(derive_seed(options_.seed, Stream::augment, epoch,
+                            index * options_.replicas + options_.rank));
   for (std::int64_t i = 0; i < count; ++i) {
     const std::int64_t sample = order[first + i];
     augment_image(dataset_, sample, options_.augment, gen, images + i * image_size);
@@ -167,14 +176,17 @@ Batch Loader::make_batch(const std::vector<std::int64_t>& order, std::int64_t ep
 Batch Loader::make_disk_batch(const std::vector<std::int64_t>& order, std::int64_t epoch,
                               std::int64_t index) const {
   HS_CHECK(dataset_.files.size() == static_cast<std::size_t>(dataset_.n) &&
-               order.size() == static_cast<std::size_t>(dataset_.n),
+               order.size() == static_cast<std::size_t>(shard_size(dataset_.n, options_.replicas)),
            "Loader: dataset '", dataset_.name, "' changed size after the loader was built");
   const std::int64_t first = index * options_.batch_size;
-  const std::int64_t count = std::min(options_.batch_size, dataset_.n - first);
+  const std::int64_t count =
+      std::min(options_.batch_size, static_cast<std::int64_t>(order.size()) - first);
   const std::int64_t image_size = dataset_.image_size();
   Tensor images = empty({count, dataset_.channels, dataset_.height, dataset_.width});
   float* pixels = images.data<float>();
-  const std::uint64_t batch_seed = derive_seed(options_.seed, Stream::augment, epoch, index);
+  // As in make_batch: rank r's batch i draws as the one-process batch i * replicas + r.
+  const std::uint64_t batch_seed = derive_seed(options_.seed, Stream::augment, epoch,
+                                               index * options_.replicas + options_.rank);
   std::vector<std::exception_ptr> failures(static_cast<std::size_t>(count));
   auto decode_share = [&](std::int64_t share, std::int64_t shares) {
     for (std::int64_t i = share; i < count; i += shares) {

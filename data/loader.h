@@ -32,6 +32,9 @@ struct LoaderOptions {
   // is not a valid image is left out of its batch (and counted) instead of an error.
   std::int64_t decode_threads = 1;
   bool skip_bad_images = false;
+  // Data-parallel training: this loader yields only rank `rank`'s share of each epoch
+  // among `replicas` ranks (data/distributed_sampler.h), with augmentation draws of its own.
+  int replicas = 1, rank = 0;
 };
 
 // One batch: images f32 [B, C, H, W] and labels i64 [B] on the CPU; index counts batches

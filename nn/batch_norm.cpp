@@ -3,6 +3,8 @@
 #include <sstream>
 
 #include "autograd/batch_norm.h"
+#include "autograd/functions.h"
+#include "nn/sync_batch_norm.h"
 #include "ops/elementwise.h"
 
 namespace hs::nn {
@@ -34,6 +36,11 @@ void BatchNorm2d::count_batch() {
 
 Variable BatchNorm2d::forward(const Variable& x) {
   count_batch();
+  if (sync_group != nullptr && is_training()) {
+    const Variable y =
+        sync_batch_norm(x, weight, bias, running_mean, running_var, momentum_, eps_, *sync_group);
+    return fuse_relu_ ? relu(y) : y;
+  }
   auto fn = fuse_relu_ ? batch_norm_relu : batch_norm;
   return fn(x, weight, bias, running_mean, running_var, is_training(), momentum_, eps_);
 }
@@ -41,6 +48,10 @@ Variable BatchNorm2d::forward(const Variable& x) {
 Variable BatchNorm2d::forward_add_relu(const Variable& x, const Variable& residual) {
   HS_CHECK(!fuse_relu_, "BatchNorm2d: forward_add_relu needs a layer built without fuse_relu");
   count_batch();
+  if (sync_group != nullptr && is_training())
+    return recorded_call(x, relu(sync_batch_norm(x, weight, bias, running_mean, running_var,
+                                                 momentum_, eps_, *sync_group) +
+                                 residual));
   return recorded_call(x, batch_norm_add_relu(x, residual, weight, bias, running_mean, running_var,
                                               is_training(), momentum_, eps_));
 }

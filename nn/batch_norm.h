@@ -5,6 +5,10 @@
 // With fuse_relu the ReLU that follows is applied in the same pass (BatchNormReLU).
 #include "nn/module.h"
 
+namespace hs::dist {
+class ProcessGroup;
+}
+
 namespace hs::nn {
 
 class BatchNorm2d : public Module {
@@ -20,6 +24,9 @@ class BatchNorm2d : public Module {
 
   Variable weight, bias;
   Tensor running_mean, running_var, num_batches_tracked;
+  // Set by convert_sync_batch_norm (nn/sync_batch_norm.h): training-mode statistics are then
+  // those of all ranks of this group.
+  dist::ProcessGroup* sync_group = nullptr;
 
  private:
   std::int64_t num_features_;

@@ -5,9 +5,11 @@
 #include <cstdio>
 #include <fstream>
 #include <optional>
+#include <vector>
 
 #include "core/error.h"
 #include "tools/commands.h"
+#include "tools/distributed.h"
 #include "tools/model_args.h"
 #include "tools/trainer.h"
 
@@ -24,6 +26,8 @@ struct TrainArgs {
   std::optional<double> warmup_epochs;
   std::optional<double> lr, momentum, weight_decay, label_smoothing;
   std::optional<std::uint64_t> seed;
+  std::optional<double> bucket_mb;
+  bool distributed = false, sync_bn = false;
   CLI::Option* model_opt = nullptr;
 };
 
@@ -43,6 +47,38 @@ void set(nlohmann::json& j, const char* key, const std::optional<T>& v) {
 }
 
 void on_sigint(int) { request_stop(); }
+
+// Trains on this rank with Ctrl-C asking for a checkpoint and a stop (in a job of several
+// ranks also SIGTERM, which mpirun sends its ranks when it is interrupted, and SIGUSR1,
+// which it passes on); rank 0 reports.
+int train_and_report(const TrainConfig& config, bool resume, dist::ProcessGroup& group) {
+  struct sigaction sa {};
+  sa.sa_handler = on_sigint;
+  sa.sa_flags = SA_RESETHAND;  // a second Ctrl-C ends the process at once
+  sigemptyset(&sa.sa_mask);
+  const std::vector<int> signals =
+      group.size() > 1 ? std::vector<int>{SIGINT, SIGTERM, SIGUSR1} : std::vector<int>{SIGINT};
+  for (int sig : signals) sigaction(sig, &sa, nullptr);
+  const TrainSummary s = train(config, resume, group);
+  for (int sig : signals) signal(sig, SIG_DFL);
+  if (group.rank() != 0)
+    return s.outcome == TrainOutcome::finished      ? 0
+           : s.outcome == TrainOutcome::interrupted ? 130
+                                                    : 3;
+  switch (s.outcome) {
+    case TrainOutcome::finished:
+      std::printf("done: %lld epochs, best test accuracy %.2f%%, outputs in %s\n",
+                  static_cast<long long>(s.epochs_done), 100 * s.best_test_acc, config.out.c_str());
+      return 0;
+    case TrainOutcome::interrupted:
+      std::printf("%s\n", s.message.c_str());
+      return 130;
+    case TrainOutcome::diverged:
+      std::fprintf(stderr, "error: %s\n", s.message.c_str());
+      return 3;
+  }
+  return 1;
+}
 
 }  // namespace
 
@@ -74,6 +110,12 @@ Command add_train(CLI::App& app) {
                  "image folders: threads decoding each batch (default 2)");
   app.add_flag("--skip-bad-images", a->skip_bad_images,
                "image folders: leave out files that do not decode, and count them");
+  app.add_flag("--distributed", a->distributed,
+               "data-parallel over the ranks mpirun started (--batch-size is per rank)");
+  app.add_flag("--sync-bn", a->sync_bn,
+               "with --distributed: batch-norm statistics over all ranks' batches");
+  app.add_option("--bucket-mb", a->bucket_mb,
+                 "with --distributed: size of the gradient buckets all-reduced during backward");
   return [a, &app]() {
     nlohmann::json j;
     const bool resume = !a->resume.empty();
@@ -85,7 +127,7 @@ Command add_train(CLI::App& app) {
                                "--schedule",   "--warmup-epochs", "--label-smoothing",
                                "--seed",       "--out",           "--limit-train",
                                "--limit-test", "--classes",       "--in-channels",
-                               "--split"})
+                               "--split",      "--sync-bn"})
         HS_CHECK(app.count(name) == 0, "train: ", name,
                  " cannot be changed when resuming (only --epochs, --threads and --device can)");
       j = read_config_file(a->resume + "/config.json");
@@ -114,34 +156,18 @@ Command add_train(CLI::App& app) {
       set(j, "limit_train", a->limit_train);
       set(j, "limit_test", a->limit_test);
       set(j, "skip_bad_images", a->skip_bad_images);
+      if (a->sync_bn) j["sync_bn"] = true;
     }
+    set(j, "bucket_mb", a->bucket_mb);
     set(j, "epochs", a->epochs);
     set(j, "threads", a->threads);
     set(j, "loader_threads", a->loader_threads);
     set(j, "device", a->device);
     const TrainConfig config = TrainConfig::from_json(j);
 
-    struct sigaction sa {};
-    sa.sa_handler = on_sigint;
-    sa.sa_flags = SA_RESETHAND;  // a second Ctrl-C ends the process at once
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, nullptr);
-    const TrainSummary s = train(config, resume);
-    signal(SIGINT, SIG_DFL);
-    switch (s.outcome) {
-      case TrainOutcome::finished:
-        std::printf("done: %lld epochs, best test accuracy %.2f%%, outputs in %s\n",
-                    static_cast<long long>(s.epochs_done), 100 * s.best_test_acc,
-                    config.out.c_str());
-        return 0;
-      case TrainOutcome::interrupted:
-        std::printf("%s\n", s.message.c_str());
-        return 130;
-      case TrainOutcome::diverged:
-        std::fprintf(stderr, "error: %s\n", s.message.c_str());
-        return 3;
-    }
-    return 1;
+    HS_CHECK(!config.sync_bn || a->distributed, "train: --sync-bn needs --distributed");
+    const auto group = make_group(a->distributed, parse_device(config.device));
+    return run_on_ranks(*group, [&] { return train_and_report(config, resume, *group); });
   };
 }
 

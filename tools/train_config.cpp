@@ -35,7 +35,10 @@ const std::vector<std::string> kKeys = {"model",
                                         "out",
                                         "limit_train",
                                         "limit_test",
-                                        "stop_after_steps"};
+                                        "stop_after_steps",
+                                        "ranks",
+                                        "sync_bn",
+                                        "bucket_mb"};
 
 template <class T>
 void read(const nlohmann::json& j, const char* key, T& field) {
@@ -89,6 +92,9 @@ TrainConfig TrainConfig::from_json(const nlohmann::json& j) {
   read(j, "limit_train", c.limit_train);
   read(j, "limit_test", c.limit_test);
   read(j, "stop_after_steps", c.stop_after_steps);
+  read(j, "ranks", c.ranks);
+  read(j, "sync_bn", c.sync_bn);
+  read(j, "bucket_mb", c.bucket_mb);
   return c;
 }
 
@@ -119,7 +125,10 @@ nlohmann::json TrainConfig::to_json() const {
           {"device", device},
           {"out", out},
           {"limit_train", limit_train},
-          {"limit_test", limit_test}};
+          {"limit_test", limit_test},
+          {"ranks", ranks},
+          {"sync_bn", sync_bn},
+          {"bucket_mb", bucket_mb}};
 }
 
 void TrainConfig::validate() const {
@@ -153,6 +162,8 @@ void TrainConfig::validate() const {
   HS_CHECK(stop_after_steps >= 0, "config: 'stop_after_steps' must be >= 0, got ",
            stop_after_steps);
   HS_CHECK(!out.empty(), "config: 'out' must name a directory");
+  HS_CHECK(ranks >= 1, "config: 'ranks' must be >= 1, got ", ranks);
+  HS_CHECK(bucket_mb > 0, "config: 'bucket_mb' must be > 0, got ", bucket_mb);
 }
 
 }  // namespace hs::tools

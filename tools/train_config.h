@@ -37,6 +37,13 @@ struct TrainConfig {
   std::string out = "runs/latest";
   std::int64_t limit_train = 0;  // 0: whole split
   std::int64_t limit_test = 0;
+  // Data-parallel runs (--distributed): batch_size is per rank; the number of ranks the run
+  // was trained on (a resumed run must use as many); batch-norm statistics over all ranks'
+  // batches instead of each rank's own; the size of the gradient buckets all-reduced while
+  // backward runs.
+  std::int64_t ranks = 1;
+  bool sync_bn = false;
+  double bucket_mb = 25;
   // Stop as Ctrl-C does (checkpoint saved, outcome interrupted) after this many steps of
   // this invocation; 0: never. For tests and scripted runs. Read from JSON but not written
   // by to_json (so not into OUT/config.json): a resumed run does not stop again.

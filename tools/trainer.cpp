@@ -15,7 +15,9 @@
 #include "core/atomic_file.h"
 #include "core/threads.h"
 #include "data/datasets.h"
+#include "data/distributed_sampler.h"
 #include "data/loader.h"
+#include "dist/reducer.h"
 #include "models/registry.h"
 #include "nn/adamw.h"
 #include "nn/init.h"
@@ -23,8 +25,10 @@
 #include "nn/safetensors.h"
 #include "nn/sgd.h"
 #include "nn/summary.h"
+#include "nn/sync_batch_norm.h"
 #include "ops/loss.h"
-#include "tools/evaluate.h"
+#include "tools/distributed.h"
+#include "tools/evaluate_sharded.h"
 #include "tools/model_io.h"
 #include "tools/nonfinite.h"
 #include "tools/plot.h"
@@ -145,7 +149,7 @@ namespace {
 
 class Run {
  public:
-  explicit Run(const TrainConfig& c) : c_(c), out_(c.out) {}
+  Run(const TrainConfig& c, dist::ProcessGroup& group) : c_(c), out_(c.out), group_(group) {}
   TrainSummary execute(bool resume);
 
  private:
@@ -158,13 +162,16 @@ class Run {
   // Trains the rest of the current epoch; false when the run stopped (summary_ says why).
   bool train_epoch(data::Loader& loader);
   // One optimizer step on `batch`; false when the loss was not finite.
-  bool train_step(const data::Batch& batch, std::int64_t& correct, double& loss_value);
+  // Figures of the whole batch over all ranks.
+  bool train_step(const data::Batch& batch, std::int64_t& correct, std::int64_t& seen,
+                  double& loss_value);
   // Evaluates, logs and checkpoints the finished epoch; false (the run stopped) when the
   // evaluation is not finite.
   bool finish_epoch();
   TrainSummary summarise();
 
   void stop(TrainOutcome outcome, const std::string& message);
+  bool root() const { return group_.rank() == 0; }
   void save_checkpoint(const std::string& name);
   void save_best_eval(const EvalResult& ev);
   void write_reports();
@@ -173,6 +180,9 @@ class Run {
 
   TrainConfig c_;
   fs::path out_;
+  dist::ProcessGroup& group_;
+  std::unique_ptr<dist::Reducer> reducer_;  // averages gradients when there are several ranks
+  bool stop_agreed_ = false;                // some rank was asked to stop at this step
   data::ImageDataset train_, test_;
   data::Augment train_aug_, test_aug_;
   data::LoaderOptions loading_;    // decode threads and bad-file skipping, for both splits
@@ -181,7 +191,7 @@ class Run {
   std::shared_ptr<models::ResNet> model_;
   std::unique_ptr<nn::Optimizer> opt_;
   std::unique_ptr<nn::LrSchedule> schedule_;
-  std::int64_t steps_per_epoch_ = 0, steps_this_run_ = 0;
+  std::int64_t steps_per_epoch_ = 0, steps_this_run_ = 0, steps_this_epoch_ = 0;
   Progress progress_;
   std::unique_ptr<StepLog> step_log_;
   TrainSummary summary_;
@@ -234,6 +244,8 @@ void Run::build(bool resume) {
   summary_table_ =
       nn::summarize(*model_, {1, train_.channels, train_.height, train_.width}).table();
   model_->to(device_);
+  broadcast_module_state(*model_, group_);
+  if (c_.sync_bn && group_.size() > 1) nn::convert_sync_batch_norm(*model_, group_);
   const auto params = model_->named_parameters();
   if (c_.optimizer == "sgd") {
     nn::SgdOptions o;
@@ -250,17 +262,29 @@ void Run::build(bool resume) {
     o.no_decay_bn_and_bias = c_.no_decay_bn_bias;
     opt_ = std::make_unique<nn::AdamW>(params, o);
   }
-  const std::int64_t n = train_.n;
+  if (group_.size() > 1) {
+    std::vector<Variable> vars;
+    for (const auto& [name, p] : params) vars.push_back(p);
+    reducer_ = std::make_unique<dist::Reducer>(
+        vars, group_, static_cast<std::int64_t>(c_.bucket_mb * 1024 * 1024));
+  }
+  const std::int64_t n = data::shard_size(train_.n, group_.size());
   steps_per_epoch_ = (n + c_.batch_size - 1) / c_.batch_size;
   schedule_ = nn::make_schedule(c_.schedule, c_.lr, steps_per_epoch_, c_.epochs, c_.warmup_epochs,
                                 c_.milestones, c_.gamma);
-  if (resume) restore();
+  if (resume) {
+    // Rank 0 first: it may finish an interrupted checkpoint by renaming its files.
+    if (!root()) group_.barrier();
+    restore();
+    if (root()) group_.barrier();
+  }
 }
 
 // The weights and optimizer state go to NAME.next.* first, then NAME.json (the commit point),
 // then over NAME.*: a crash anywhere leaves a pair whose progress tag matches NAME.json,
 // either NAME.* or NAME.next.*, which restore() picks.
 void Run::save_checkpoint(const std::string& name) {
+  if (!root()) return;
   const std::string tag = progress_.tag();
   const std::string weights = (out_ / (name + ".safetensors")).string();
   const std::string optim = (out_ / (name + ".optim.safetensors")).string();
@@ -314,6 +338,7 @@ void Run::restore() {
 }
 
 void Run::write_reports() {
+  if (!root()) return;
   std::string lines;
   std::vector<EpochPoint> points;
   for (const auto& m : progress_.metrics) {
@@ -330,6 +355,7 @@ void Run::write_reports() {
 
 void Run::show_progress(std::int64_t index, double loss, double acc, double img_per_s, double eta,
                         bool final) {
+  if (!root()) return;
   const std::int64_t done = index + 1;
   char line[256];
   std::snprintf(line, sizeof line,
@@ -357,6 +383,8 @@ TrainSummary Run::execute(bool resume) {
   lo.shuffle = true;
   lo.augment = train_aug_;
   lo.seed = c_.seed;
+  lo.replicas = group_.size();
+  lo.rank = group_.rank();
   data::Loader loader(train_, lo);
   model_->train();
   while (progress_.epoch < c_.epochs) {
@@ -371,7 +399,14 @@ TrainSummary Run::execute(bool resume) {
 void Run::prepare(bool resume) {
   set_num_threads(static_cast<int>(c_.threads));
   device_ = parse_device(c_.device);
-  tty_ = ::isatty(::fileno(stdout)) != 0;
+  tty_ = root() && ::isatty(::fileno(stdout)) != 0;
+  if (resume) {
+    HS_CHECK(c_.ranks == group_.size(), "resume: ", out_.string(), " was trained on ", c_.ranks,
+             " rank(s) and must be resumed on as many (mpirun -np ", c_.ranks,
+             c_.ranks > 1 ? " ... --distributed" : "", "), not ", group_.size());
+  } else {
+    c_.ranks = group_.size();
+  }
   // Data, model and checkpoint are checked before anything is written, so a user error
   // leaves the disk as it was.
   load_data();
@@ -380,6 +415,7 @@ void Run::prepare(bool resume) {
   if (resume)
     step_log_->resume_from(out_ / "steps.jsonl",
                            progress_.epoch * steps_per_epoch_ + progress_.step);
+  if (!root()) return;
   fs::create_directories(out_);
   write_text_atomic(out_ / "config.json", c_.to_json().dump(2) + "\n");
   announce(resume);
@@ -388,27 +424,49 @@ void Run::prepare(bool resume) {
 void Run::announce(bool resume) const {
   std::printf(
       "train %s %s on %s: %lld train / %lld test images of %lldx%lldx%lld, %lld params, "
-      "%lld steps/epoch, %d threads%s\n",
+      "%lld steps/epoch, %d threads%s%s\n",
       c_.model.c_str(), meta_.options.dump().c_str(), c_.dataset.c_str(),
       static_cast<long long>(train_.n), static_cast<long long>(test_.n),
       static_cast<long long>(train_.channels), static_cast<long long>(train_.height),
       static_cast<long long>(train_.width), static_cast<long long>(model_->num_parameters()),
       static_cast<long long>(steps_per_epoch_), num_threads(),
+      group_.size() > 1 ? (" on each of " + std::to_string(group_.size()) + " ranks (batch " +
+                           std::to_string(c_.batch_size) + " per rank, " +
+                           std::to_string(reducer_->bucket_count()) + " gradient buckets" +
+                           (c_.sync_bn ? ", synchronised batch norm)" : ")"))
+                              .c_str()
+                        : "",
       resume ? (" (resumed at " + progress_.tag() + ")").c_str() : "");
 }
 
-bool Run::train_step(const data::Batch& batch, std::int64_t& correct, double& loss_value) {
+bool Run::train_step(const data::Batch& batch, std::int64_t& correct, std::int64_t& seen,
+                     double& loss_value) {
   const std::int64_t global_step = progress_.epoch * steps_per_epoch_ + batch.index;
   opt_->set_lr(schedule_->lr_at(global_step));
   opt_->zero_grad();
   const Tensor labels = batch.labels.to(device_);
   const Variable logits = (*model_)(Variable(batch.images.to(device_)));
   const Variable loss = cross_entropy(logits, labels, c_.label_smoothing);
-  loss_value = loss.item();
-  if (!std::isfinite(loss_value)) return false;
+  fail_here_for_tests(group_.rank(), global_step);
+  // Summed over the ranks before backward, so that all ranks stop together when one loss
+  // is not finite, and the figures logged are those of the whole batch.
+  const double local_loss = loss.item();
+  const StepTotals totals =
+      agree_on_step(group_, local_loss, ops::topk_correct(logits.data(), labels, {1})[0],
+                    batch.labels.size(0), stop_requested);
+  stop_agreed_ = totals.stop;
+  seen = totals.seen;
+  correct = totals.correct;
+  if (group_.size() == 1)
+    loss_value = local_loss;
+  else if (!totals.nonfinite)
+    loss_value = totals.loss_sum / static_cast<double>(seen);
+  else  // this rank's loss when it is the one not finite, NaN when another rank's was
+    loss_value = std::isfinite(local_loss) ? std::nan("") : local_loss;
+  if (totals.nonfinite) return false;
   loss.backward();
+  if (reducer_) reducer_->finish();
   opt_->step();
-  correct = ops::topk_correct(logits.data(), labels, {1})[0];
   return true;
 }
 
@@ -421,9 +479,9 @@ bool Run::train_epoch(data::Loader& loader) {
   auto step_start = Clock::now();
   while (loader.next(batch)) {
     if (batch.index < progress_.step) continue;  // resuming mid-epoch: already trained
-    std::int64_t correct = 0;
+    std::int64_t correct = 0, n = 0;
     double loss_value = 0;
-    if (!train_step(batch, correct, loss_value)) {
+    if (!train_step(batch, correct, n, loss_value)) {
       stop(TrainOutcome::diverged,
            "loss is " + std::string(std::isnan(loss_value) ? "NaN" : "infinite") + " at epoch " +
                std::to_string(progress_.epoch + 1) + " step " + std::to_string(batch.index + 1) +
@@ -439,7 +497,6 @@ bool Run::train_epoch(data::Loader& loader) {
                out_.string() + " is kept");
       return false;
     }
-    const std::int64_t n = batch.labels.size(0);
     progress_.loss_sum += loss_value * n;
     progress_.correct += correct;
     progress_.seen += n;
@@ -456,7 +513,8 @@ bool Run::train_epoch(data::Loader& loader) {
                   static_cast<double>(progress_.correct) / progress_.seen, img_per_s, eta,
                   progress_.step == steps_per_epoch_);
     ++steps_this_run_;
-    if (stop_requested || steps_this_run_ == c_.stop_after_steps) {
+    ++steps_this_epoch_;
+    if (stop_agreed_ || steps_this_run_ == c_.stop_after_steps) {
       progress_.seconds = elapsed;
       save_checkpoint("last");
       stop(TrainOutcome::interrupted,
@@ -477,7 +535,11 @@ void Run::stop(TrainOutcome outcome, const std::string& message) {
 }
 
 bool Run::finish_epoch() {
-  const EvalResult ev = evaluate(*model_, test_, test_aug_, c_.batch_size, device_, loading_);
+  // Without sync_bn each rank's running statistics saw only its own batches: rank 0's are
+  // kept, as DistributedDataParallel's buffer broadcast keeps them.
+  broadcast_module_state(*model_, group_);
+  const EvalResult ev =
+      evaluate_sharded(*model_, test_, test_aug_, c_.batch_size, device_, group_, loading_);
   skipped_.insert(ev.skipped_files.begin(), ev.skipped_files.end());
   if (const std::string problem = ev.nonfinite_problem(); !problem.empty()) {
     stop(TrainOutcome::diverged,
@@ -498,12 +560,19 @@ bool Run::finish_epoch() {
                       {"lr", last_lr},
                       {"seconds", train_seconds},
                       {"images_per_second", progress_.seen / std::max(1e-9, train_seconds)}};
-  std::printf(
-      "epoch %lld/%lld: train loss %.4f acc %.2f%% | test loss %.4f acc %.2f%% top5 "
-      "%.2f%% | %.1f s, %.1f img/s\n",
-      static_cast<long long>(progress_.epoch + 1), static_cast<long long>(c_.epochs),
-      m["train_loss"].get<double>(), 100 * m["train_acc"].get<double>(), ev.loss, 100 * ev.top1,
-      100 * ev.top5, train_seconds, m["images_per_second"].get<double>());
+  if (reducer_) {
+    m["allreduce_exposed_seconds_per_step"] =
+        reducer_->exposed_seconds() / std::max<std::int64_t>(1, steps_this_epoch_);
+    reducer_->reset_exposed_seconds();
+  }
+  steps_this_epoch_ = 0;
+  if (root())
+    std::printf(
+        "epoch %lld/%lld: train loss %.4f acc %.2f%% | test loss %.4f acc %.2f%% top5 "
+        "%.2f%% | %.1f s, %.1f img/s\n",
+        static_cast<long long>(progress_.epoch + 1), static_cast<long long>(c_.epochs),
+        m["train_loss"].get<double>(), 100 * m["train_acc"].get<double>(), ev.loss, 100 * ev.top1,
+        100 * ev.top5, train_seconds, m["images_per_second"].get<double>());
   std::fflush(stdout);
   progress_.metrics.push_back(m);
   progress_ =
@@ -520,6 +589,7 @@ bool Run::finish_epoch() {
 }
 
 void Run::save_best_eval(const EvalResult& ev) {
+  if (!root()) return;
   const nlohmann::json j = {{"epoch", progress_.epoch},
                             {"test_acc", ev.top1},
                             {"test_loss", ev.loss},
@@ -547,10 +617,15 @@ TrainSummary Run::summarise() {
 void request_stop() { stop_requested = true; }
 
 TrainSummary train(const TrainConfig& config, bool resume) {
+  const auto one = dist::single_process_group();
+  return train(config, resume, *one);
+}
+
+TrainSummary train(const TrainConfig& config, bool resume, dist::ProcessGroup& group) {
   // Cleared here rather than once training starts, so a Ctrl-C while the data loads counts.
   stop_requested = false;
   config.validate();
-  Run run(config);
+  Run run(config, group);
   return run.execute(resume);
 }
 

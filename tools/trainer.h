@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <string>
 
+#include "dist/process_group.h"
 #include "tools/train_config.h"
 
 namespace hs::tools {
@@ -27,6 +28,9 @@ struct TrainSummary {
 
 // Runs (or, with resume, continues) the training described by `config`.
 TrainSummary train(const TrainConfig& config, bool resume);
+// The same as one rank of a data-parallel run over `group` (tools/distributed.h): every
+// rank calls it; rank 0 alone prints and writes.
+TrainSummary train(const TrainConfig& config, bool resume, dist::ProcessGroup& group);
 
 // Checks the text of a run's OUT/last.json as resuming reads it (JSON, the progress fields
 // with their types and ranges, one metrics entry per completed epoch); an hs::Error naming

@@ -18,9 +18,12 @@ ALLOWED = {
     "cuda": BOTTOM,
     "ops": BOTTOM | {"cuda"},
     "autograd": BOTTOM | {"ops"},
-    "nn": BOTTOM | {"ops", "autograd"},
+    # dist/ (process groups, the gradient reducer) reaches cuda/ only for the NCCL group's
+    # stream, as ops/ does for kernels.
+    "dist": BOTTOM | {"ops", "autograd", "cuda"},
+    "nn": BOTTOM | {"ops", "autograd", "dist"},
     "data": BOTTOM | {"ops", "autograd"},
-    "models": BOTTOM | {"ops", "autograd", "nn"},
+    "models": BOTTOM | {"ops", "autograd", "dist", "nn"},
 }
 # The top folders may use every library folder but cuda/: nothing above ops/ names a device
 # backend (DESIGN.md, "Dispatch").

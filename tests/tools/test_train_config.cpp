@@ -95,6 +95,8 @@ TEST_CASE("TrainConfig: out-of-range values name the key", "[tools][config]") {
   require_rejected("weight_decay", [](TrainConfig& c) { c.weight_decay = -1; });
   require_rejected("crop_padding", [](TrainConfig& c) { c.crop_padding = -2; });
   require_rejected("threads", [](TrainConfig& c) { c.threads = -1; });
+  require_rejected("ranks", [](TrainConfig& c) { c.ranks = 0; });
+  require_rejected("bucket_mb", [](TrainConfig& c) { c.bucket_mb = 0; });
   require_rejected("stop_after_steps", [](TrainConfig& c) { c.stop_after_steps = -1; });
   require_rejected("out", [](TrainConfig& c) { c.out = ""; });
 }

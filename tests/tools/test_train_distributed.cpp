@@ -1,0 +1,202 @@
+// hsnet train --distributed under `mpirun -np 2` (one thread per rank) against one process:
+// with --sync-bn, 2 ranks x batch 8 end with the weights of one process x batch 16 to float
+// rounding; without it only the per-rank batch-norm statistics differ, and visibly; a
+// distributed run stopped and resumed ends as the uninterrupted one, bit for bit; a rank
+// that fails stops every rank with a nonzero status and leaves the last checkpoint whole.
+// Skipped (exit 77) where mpirun is absent or hsnet was built without MPI.
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <fstream>
+
+#include "cli_test_util.h"
+#include "nn/safetensors.h"
+#include "tools/trainer.h"
+#include "train_test_util.h"
+
+using namespace hs;
+using namespace hs::test;
+
+namespace {
+
+void skip_without_mpirun() {
+  const char* built = std::getenv("HSNET_HAVE_MPI");
+  if (built == nullptr || std::string(built) != "1" ||
+      std::system("command -v mpirun >/dev/null 2>&1") != 0) {
+    std::puts("mpirun absent or hsnet built without MPI: skipping");
+    std::exit(77);
+  }
+}
+
+// As root mpirun refuses to start without these; --oversubscribe: 2 ranks however many cores.
+std::string mpirun(const std::string& env = "") {
+  return env + " OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 mpirun --oversubscribe" +
+         (env.empty() ? "" : " -x HSNET_TEST_FAIL_AT") + " -np 2";
+}
+
+// 48 training images: 3 steps per epoch of 16 images (one process) or 2 x 8 (two ranks).
+tools::TrainConfig config(const fs::path& tmp, const std::string& out, std::int64_t batch) {
+  tools::TrainConfig c = small_config(tmp / "data", tmp / out);
+  c.batch_size = batch;
+  c.limit_train = 48;
+  c.limit_test = 32;
+  return c;
+}
+
+fs::path write_config(const tools::TrainConfig& c, const fs::path& path) {
+  nlohmann::json j = c.to_json();
+  if (c.stop_after_steps > 0) j["stop_after_steps"] = c.stop_after_steps;  // not in to_json
+  std::ofstream f(path);
+  f << j.dump(2);
+  REQUIRE(f.good());
+  return path;
+}
+
+nn::StateDict weights(const fs::path& out) {
+  return nn::read_safetensors((out / "last.safetensors").string()).tensors;
+}
+
+// Largest |a - b| over the floating tensors of two state dicts with the same keys.
+double max_difference(const nn::StateDict& a, const nn::StateDict& b) {
+  REQUIRE(a.size() == b.size());
+  double worst = 0;
+  for (const auto& [key, ta] : a) {
+    if (ta.dtype() != DType::f32) continue;
+    const std::vector<double> x = ta.to_vector<double>(), y = b.at(key).to_vector<double>();
+    REQUIRE(x.size() == y.size());
+    for (std::size_t i = 0; i < x.size(); ++i) worst = std::max(worst, std::abs(x[i] - y[i]));
+  }
+  return worst;
+}
+
+}  // namespace
+
+// One step: this tiny model (1-channel HS splits) amplifies any rounding difference about
+// a thousandfold per step (one process on 1 and on 2 threads: 3e-8 apart after one step,
+// 8e-5 after two), so only the first step's weights tell exactness from a real difference.
+tools::TrainConfig one_step(const fs::path& tmp, const std::string& out, std::int64_t batch) {
+  tools::TrainConfig c = config(tmp, out, batch);
+  c.limit_train = 16;
+  c.epochs = 1;
+  return c;
+}
+
+TEST_CASE("train --distributed: 2 ranks with --sync-bn equal one process of twice the batch",
+          "[tools][train][distributed]") {
+  skip_without_mpirun();
+  TempDir tmp;
+  write_texture_dataset(tmp / "data", 48, 32);
+  REQUIRE(tools::train(one_step(tmp.path(), "one", 16), false).outcome ==
+          tools::TrainOutcome::finished);
+  const fs::path half = write_config(one_step(tmp.path(), "sync", 8), tmp / "half.json");
+  {
+    const auto [status, output] =
+        run_hsnet("train --config " + half.string() + " --distributed --sync-bn", mpirun());
+    INFO(output);
+    REQUIRE(status == 0);
+  }
+  {
+    const auto [status, output] = run_hsnet(
+        "train --config " + half.string() + " --distributed --out " + (tmp / "per_rank").string(),
+        mpirun());
+    INFO(output);
+    REQUIRE(status == 0);
+  }
+  // f32 sums in another order: each rank sums its half of the batch (gradients, batch-norm
+  // statistics) and the halves are added; synchronised batch norm is composed of autograd
+  // functions where one process runs the fused kernel. Measured on Fashion-MNIST: 1.2e-7 in
+  // the weights (order 0.1 to 1), 2.4e-6 in running variances of order 10, i.e. f32
+  // rounding; 1e-4 leaves a margin and is far below what per-rank statistics change (their
+  // running variances alone differ by 0.1 to 1).
+  const nn::StateDict one = weights(tmp / "one");
+  const double synced = max_difference(weights(tmp / "sync"), one);
+  const double per_rank = max_difference(weights(tmp / "per_rank"), one);
+  INFO("max |w - w_one|: sync-bn " << synced << ", per-rank statistics " << per_rank);
+  CHECK(synced < 1e-4);
+  CHECK(per_rank > 1e-2);
+  // The epoch metrics are those of the whole batch: the same images, loss and accuracy.
+  const auto ms = read_metrics(tmp / "sync"), mo = read_metrics(tmp / "one");
+  REQUIRE(ms.size() == mo.size());
+  for (std::size_t i = 0; i < ms.size(); ++i) {
+    CHECK(ms[i]["train_acc"] == mo[i]["train_acc"]);
+    CHECK(std::abs(ms[i]["train_loss"].get<double>() - mo[i]["train_loss"].get<double>()) < 1e-4);
+    CHECK(ms[i]["test_acc"] == mo[i]["test_acc"]);
+  }
+}
+
+TEST_CASE("train --distributed: a stopped and resumed run ends as the uninterrupted one",
+          "[tools][train][distributed]") {
+  skip_without_mpirun();
+  TempDir tmp;
+  write_texture_dataset(tmp / "data", 48, 32);
+  tools::TrainConfig straight = config(tmp.path(), "straight", 8);
+  straight.schedule = "cosine";  // the lr differs per step, so a wrong step count shows
+  {
+    const auto [status, output] =
+        run_hsnet("train --config " + write_config(straight, tmp / "straight.json").string() +
+                      " --distributed",
+                  mpirun());
+    INFO(output);
+    REQUIRE(status == 0);
+  }
+  tools::TrainConfig first = straight;
+  first.out = (tmp / "resumed").string();
+  first.stop_after_steps = 4;  // mid-way through the second epoch of 3 steps
+  {
+    const auto [status, output] = run_hsnet(
+        "train --config " + write_config(first, tmp / "first.json").string() + " --distributed",
+        mpirun());
+    INFO(output);
+    REQUIRE(status == 130);
+    const nlohmann::json progress = read_json_file(tmp / "resumed" / "last.json");
+    REQUIRE(progress["epoch"] == 1);
+    REQUIRE(progress["step"] == 1);
+  }
+  // Resuming needs the same number of ranks (the shards and steps per epoch depend on it).
+  // As `train --resume` reads it: from the run's config.json, which records the 2 ranks.
+  const tools::TrainConfig alone =
+      tools::TrainConfig::from_json(read_json_file(tmp / "resumed" / "config.json"));
+  REQUIRE_THROWS_WITH(tools::train(alone, true),
+                      Catch::Contains("trained on 2 rank(s) and must be resumed on as many"));
+  {
+    const auto [status, output] =
+        run_hsnet("train --resume " + first.out + " --distributed", mpirun());
+    INFO(output);
+    REQUIRE(status == 0);
+  }
+  require_identical(weights(tmp / "straight"), weights(tmp / "resumed"));
+  require_identical(
+      nn::read_safetensors((tmp / "straight" / "last.optim.safetensors").string()).tensors,
+      nn::read_safetensors((tmp / "resumed" / "last.optim.safetensors").string()).tensors);
+}
+
+TEST_CASE("train --distributed: a failing rank stops every rank and keeps the last checkpoint",
+          "[tools][train][distributed]") {
+  skip_without_mpirun();
+  TempDir tmp;
+  write_texture_dataset(tmp / "data", 48, 32);
+  tools::TrainConfig c = config(tmp.path(), "failed", 8);
+  c.epochs = 3;
+  // Rank 1 throws at global step 4, in the second epoch, after the first one's checkpoint.
+  const auto [status, output] =
+      run_hsnet("train --config " + write_config(c, tmp / "c.json").string() + " --distributed",
+                mpirun("HSNET_TEST_FAIL_AT=1:4"));
+  INFO(output);
+  CHECK(status != 0);
+  CHECK_THAT(output, Catch::Contains("rank 1 of 2") && Catch::Contains("fails at step 4"));
+  const nlohmann::json progress = read_json_file(tmp / "failed" / "last.json");
+  CHECK(progress["epoch"] == 1);
+  CHECK(progress["step"] == 0);
+  const nn::SafetensorsFile last =
+      nn::read_safetensors((tmp / "failed" / "last.safetensors").string());
+  CHECK(last.metadata.at("progress") == "1:0");
+}
+
+TEST_CASE("train: --sync-bn without --distributed is an error", "[tools][train][distributed]") {
+  TempDir tmp;
+  const auto [status, output] =
+      run_hsnet("train --sync-bn --out " + (tmp / "x").string() + " --epochs 1");
+  CHECK(status != 0);
+  CHECK_THAT(output, Catch::Contains("--sync-bn needs --distributed"));
+  CHECK_FALSE(fs::exists(tmp / "x"));
+}
