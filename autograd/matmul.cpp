@@ -1,10 +1,11 @@
 // Differentiable matrix product (2-D, or batched 3-D). Backward multiplies by the other
 // operand's transposed view, which ops::matmul hands to BLAS with a transpose flag.
+#include "ops/matmul.h"
+
 #include <utility>
 
 #include "autograd/function_helpers.h"
 #include "autograd/functions.h"
-#include "ops/matmul.h"
 
 namespace hs {
 

@@ -1,11 +1,12 @@
 // Differentiable sum and mean. Backward broadcasts the gradient back over the reduced
 // dims as an expanded view (no copy): the consumers accept any strides.
+#include "ops/reduce.h"
+
 #include <utility>
 
 #include "autograd/function_helpers.h"
 #include "autograd/functions.h"
 #include "ops/elementwise.h"
-#include "ops/reduce.h"
 
 namespace hs {
 
