@@ -5,8 +5,8 @@
 #include <utility>
 
 #include "core/error.h"
-#include "data/image_folder.h"
 #include "data/distributed_sampler.h"
+#include "data/image_folder.h"
 
 namespace hs::data {
 
@@ -185,8 +185,8 @@ Batch Loader::make_disk_batch(const std::vector<std::int64_t>& order, std::int64
   Tensor images = empty({count, dataset_.channels, dataset_.height, dataset_.width});
   float* pixels = images.data<float>();
   // As in make_batch: rank r's batch i draws as the one-process batch i * replicas + r.
-  const std::uint64_t batch_seed = derive_seed(options_.seed, Stream::augment, epoch,
-                                               index * options_.replicas + options_.rank);
+  const std::uint64_t batch_seed =
+      derive_seed(options_.seed, Stream::augment, epoch, index * options_.replicas + options_.rank);
   std::vector<std::exception_ptr> failures(static_cast<std::size_t>(count));
   auto decode_share = [&](std::int64_t share, std::int64_t shares) {
     for (std::int64_t i = share; i < count; i += shares) {

@@ -33,23 +33,42 @@ json read_json_or_null(const fs::path& path) {
   return json::parse(f, nullptr, false);  // a damaged file counts as absent: redone
 }
 
-bool is_hs_model(const std::string& model) { return model.rfind("hs_", 0) == 0; }
+// The multi-scale block a trial's model is made of: hs, res2net, sk, or "" for the basic and
+// bottleneck blocks (plain convolutions, which the operators' own gradchecks cover).
+std::string multi_scale_block(const TrainConfig& c) {
+  if (c.model == "cifar_resnet" || c.model == "imagenet_resnet") {
+    const std::string block = c.model_options.value("block", std::string("hs"));
+    return block == "hs" || block == "res2net" || block == "sk" ? block : "";
+  }
+  if (c.model.rfind("hs_", 0) == 0) return "hs";
+  if (c.model.rfind("res2ne", 0) == 0) return "res2net";
+  if (c.model.rfind("sk", 0) == 0) return "sk";
+  return "";
+}
 
-// (1): the largest error over the checked targets, and whether all passed.
+// (1): the trial's block and its bottleneck (strided), with the trial's split options, in
+// f64: the largest error over the checked targets, and whether all passed.
 json check_gradients(const TrainConfig& c) {
-  if (!is_hs_model(c.model)) return {{"gradcheck", "n/a"}, {"gradcheck_max_error", nullptr}};
+  const std::string block = multi_scale_block(c);
+  if (block.empty()) return {{"gradcheck", "n/a"}, {"gradcheck_max_error", nullptr}};
   const json& o = c.model_options;
   GradcheckTarget t;
   t.s = o.value("s", std::int64_t{4});
-  t.ratio = o.value("ratio", 0.5);
-  t.carry_leading = o.value("carry_leading", false);
-  if (o.contains("split")) t.split = o["split"].get<std::vector<double>>();
   t.w = 2;
+  if (block == "hs") {
+    t.ratio = o.value("ratio", 0.5);
+    t.carry_leading = o.value("carry_leading", false);
+    if (o.contains("split")) t.split = o["split"].get<std::vector<double>>();
+  } else if (block == "sk") {
+    t.s = 2;  // the models' two branches (3x3 and dilated 3x3)
+    t.w = 4;
+  }
   t.size = 5;
   t.seed = c.seed;
   bool ok = true;
   double error = 0;
-  for (const auto& [target, stride] : {std::pair{"hs_block", 1}, std::pair{"hs_bottleneck", 2}}) {
+  for (const auto& [target, stride] :
+       {std::pair{block + "_block", 1}, std::pair{block + "_bottleneck", 2}}) {
     t.target = target;
     t.stride = stride;
     const GradcheckOutcome g = run_gradcheck(t, nullptr);

@@ -4,9 +4,9 @@
 #include <catch2/catch.hpp>
 #include <vector>
 
+#include "autograd/batch_norm.h"
 #include "autograd/functions.h"
 #include "autograd/gradcheck.h"
-#include "autograd/batch_norm.h"
 #include "core/generator.h"
 #include "dist/reducer.h"
 #include "nn/sync_batch_norm.h"
