@@ -29,7 +29,7 @@ Command add_eval(CLI::App& app) {
   app.add_option("--threads", a->threads, "CPU threads (0: all cores)");
   app.add_option("--device", a->device, "cpu | cuda")->capture_default_str();
   app.add_flag("--fold-bn,!--no-fold-bn", a->fold_bn,
-               "fold batch norms into the convolutions (default; exact to rounding, faster)");
+               "fold batch norms into the convolutions (default; exact to rounding)");
   app.add_option("--limit", a->limit, "use the first N test images");
   app.add_option("--html", a->html, "also write the confusion matrix and per-class table here");
   return [a]() {

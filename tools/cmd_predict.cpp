@@ -52,7 +52,7 @@ Command add_predict(CLI::App& app) {
   app.add_option("--threads", a->threads, "CPU threads (0: all cores)");
   app.add_option("--device", a->device, "cpu | cuda")->capture_default_str();
   app.add_flag("--fold-bn,!--no-fold-bn", a->fold_bn,
-               "fold batch norms into the convolutions (default; exact to rounding, faster)");
+               "fold batch norms into the convolutions (default; exact to rounding)");
   return [a, &app]() {
     HS_CHECK(!a->images.empty() || !a->logits.empty(),
              "predict: nothing to do: give PNG files, or --logits OUT.csv for a dataset's logits");
