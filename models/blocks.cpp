@@ -27,6 +27,11 @@ Variable BasicBlock::forward(const Variable& x) {
   return finish(*bn2_, (*conv2_)((*bn1_)((*conv1_)(x))), x, downsample_);
 }
 
+void BasicBlock::fold_own_batch_norms() {
+  bn1_->fold_into(*conv1_);
+  bn2_->fold_into(*conv2_);
+}
+
 Bottleneck::Bottleneck(std::int64_t in, std::int64_t planes, std::int64_t stride,
                        std::int64_t width) {
   conv1_ = register_module("conv1", conv(in, width, 1, 1));
@@ -41,6 +46,12 @@ Bottleneck::Bottleneck(std::int64_t in, std::int64_t planes, std::int64_t stride
 
 Variable Bottleneck::forward(const Variable& x) {
   return finish(*bn3_, (*conv3_)((*bn2_)((*conv2_)((*bn1_)((*conv1_)(x))))), x, downsample_);
+}
+
+void Bottleneck::fold_own_batch_norms() {
+  bn1_->fold_into(*conv1_);
+  bn2_->fold_into(*conv2_);
+  bn3_->fold_into(*conv3_);
 }
 
 HSBottleneck::HSBottleneck(const HSBottleneckOptions& o) {
@@ -70,6 +81,12 @@ HSBottleneck::HSBottleneck(const HSBottleneckOptions& o) {
 
 Variable HSBottleneck::forward(const Variable& x) {
   return finish(*bn3_, (*conv3_)((*middle_)((*bn1_)((*conv1_)(x)))), x, downsample_);
+}
+
+// The HS block or the plain strided conv -> BN folds its own pairs as a child.
+void HSBottleneck::fold_own_batch_norms() {
+  bn1_->fold_into(*conv1_);
+  bn3_->fold_into(*conv3_);
 }
 
 }  // namespace hs::models

@@ -23,6 +23,9 @@ class BasicBlock : public nn::Module {
   std::string type_name() const override { return "BasicBlock"; }
   Variable forward(const Variable& x) override;
 
+ protected:
+  void fold_own_batch_norms() override;
+
  private:
   std::shared_ptr<nn::Conv2d> conv1_, conv2_;
   std::shared_ptr<nn::BatchNorm2d> bn1_, bn2_;
@@ -36,6 +39,9 @@ class Bottleneck : public nn::Module {
   Bottleneck(std::int64_t in, std::int64_t planes, std::int64_t stride, std::int64_t width);
   std::string type_name() const override { return "Bottleneck"; }
   Variable forward(const Variable& x) override;
+
+ protected:
+  void fold_own_batch_norms() override;
 
  private:
   std::shared_ptr<nn::Conv2d> conv1_, conv2_, conv3_;
@@ -57,6 +63,9 @@ class HSBottleneck : public nn::Module {
   explicit HSBottleneck(const HSBottleneckOptions& opts);
   std::string type_name() const override { return "HSBottleneck"; }
   Variable forward(const Variable& x) override;
+
+ protected:
+  void fold_own_batch_norms() override;
 
  private:
   std::shared_ptr<nn::Conv2d> conv1_, conv3_;

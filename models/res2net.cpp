@@ -37,6 +37,12 @@ Variable Res2NetBottleneck::forward(const Variable& x) {
   return finish(*bn3_, (*conv3_)(hierarchy_.forward((*bn1_)((*conv1_)(x)))), x, downsample_);
 }
 
+void Res2NetBottleneck::fold_own_batch_norms() {
+  bn1_->fold_into(*conv1_);
+  fold_each_into(*hierarchy_.bns, *hierarchy_.convs);
+  bn3_->fold_into(*conv3_);
+}
+
 std::int64_t res2net_width(std::int64_t planes, std::int64_t base_width, std::int64_t cardinality) {
   return planes * base_width / 64 * cardinality;
 }

@@ -27,6 +27,9 @@ class Res2NetBottleneck : public nn::Module {
   Variable forward(const Variable& x) override;
   std::string extra_repr() const override { return hierarchy_.describe(); }
 
+ protected:
+  void fold_own_batch_norms() override;
+
  private:
   std::shared_ptr<nn::Conv2d> conv1_, conv3_;
   std::shared_ptr<nn::BatchNorm2d> bn1_, bn3_;

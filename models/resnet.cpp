@@ -35,4 +35,6 @@ Variable ResNet::forward(const Variable& x) {
   return (*fc_)((*flatten_)((*avgpool_)(y)));
 }
 
+void ResNet::fold_own_batch_norms() { bn1_->fold_into(*conv1_); }
+
 }  // namespace hs::models

@@ -28,6 +28,9 @@ class ResNet : public nn::Module {
   std::string type_name() const override { return "ResNet"; }
   Variable forward(const Variable& x) override;
 
+ protected:
+  void fold_own_batch_norms() override;
+
  private:
   std::shared_ptr<nn::Conv2d> conv1_;
   std::shared_ptr<nn::BatchNorm2d> bn1_;

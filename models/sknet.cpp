@@ -25,4 +25,10 @@ Variable SKBottleneck::forward(const Variable& x) {
   return finish(*bn3_, (*conv3_)((*conv2_)((*bn1_)((*conv1_)(x)))), x, downsample_);
 }
 
+// The selective kernel folds its branches' pairs as a child.
+void SKBottleneck::fold_own_batch_norms() {
+  bn1_->fold_into(*conv1_);
+  bn3_->fold_into(*conv3_);
+}
+
 }  // namespace hs::models

@@ -25,6 +25,9 @@ class SKBottleneck : public nn::Module {
   std::string type_name() const override { return "SKBottleneck"; }
   Variable forward(const Variable& x) override;
 
+ protected:
+  void fold_own_batch_norms() override;
+
  private:
   std::shared_ptr<nn::Conv2d> conv1_, conv3_;
   std::shared_ptr<nn::BatchNorm2d> bn1_, bn3_;

@@ -3,6 +3,7 @@
 #include <sstream>
 
 #include "nn/init.h"
+#include "ops/elementwise.h"
 
 namespace hs::nn {
 
@@ -26,6 +27,24 @@ Variable Conv2d::forward(const Variable& x) {
   return conv2d(
       x, weight, bias,
       ops::Conv2dParams::symmetric(opts_.stride, opts_.padding, opts_.dilation, opts_.groups));
+}
+
+void Conv2d::scale_output(const Tensor& scale, const Tensor& shift) {
+  const std::int64_t out = opts_.out_channels;
+  HS_CHECK(scale.shape() == Shape{out} && shift.shape() == Shape{out},
+           "Conv2d: scale_output needs ", "scale and shift of [", out,
+           "] (the output channels), got ", scale.shape(), " and ", shift.shape());
+  const Tensor& w = weight.data();
+  const Tensor s = scale.to(w.dtype()).to(w.device());
+  const Tensor b = shift.to(w.dtype()).to(w.device());
+  weight = Variable(ops::mul(w, s.reshape({out, 1, 1, 1})), true);
+  if (bias.defined()) {
+    bias = Variable(ops::add(ops::mul(bias.data(), s), b), true);
+  } else {
+    bias = Variable(b.clone(), true);
+    register_parameter("bias", &bias);
+    opts_.bias = true;
+  }
 }
 
 std::int64_t Conv2d::macs(const Shape&, const Shape& output) const {

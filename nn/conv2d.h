@@ -21,6 +21,10 @@ class Conv2d : public Module {
   std::int64_t macs(const Shape& input, const Shape& output) const override;
   std::string extra_repr() const override;
   const Conv2dOptions& options() const { return opts_; }
+  // Makes the layer compute conv(x)·scale + shift per output channel (what folding the batch
+  // norm after it does): weight·scale, bias·scale + shift, a bias created where there was none.
+  // scale and shift are [out_channels] (any dtype and device). New tensors replace the old.
+  void scale_output(const Tensor& scale, const Tensor& shift);
 
   Variable weight;
   Variable bias;  // undefined without bias

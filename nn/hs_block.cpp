@@ -143,6 +143,8 @@ Variable HSBlock::forward(const Variable& x) {
   return cat(outs, 1);
 }
 
+void HSBlock::fold_own_batch_norms() { fold_each_into(*bns_, *convs_); }
+
 std::string HSBlock::extra_repr() const {
   std::ostringstream os;
   os << "s=" << widths_.size() << ", widths=[";

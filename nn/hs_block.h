@@ -59,6 +59,9 @@ class HSBlock : public Module {
   // The plan as a readable table (one line per group).
   std::string plan_str() const;
 
+ protected:
+  void fold_own_batch_norms() override;
+
  private:
   HSBlockOptions opts_;
   std::vector<std::int64_t> widths_;

@@ -77,6 +77,9 @@ std::int64_t Module::num_parameters() const {
 }
 
 void Module::train(bool on) {
+  HS_CHECK(!on || !folded_, type_name(),
+           ": cannot train a model whose batch norms are folded into its convolutions (inference "
+           "only); train the unfolded model (load its weights again)");
   training_ = on;
   for (auto& [name, child] : children_) child->train(on);
 }
@@ -86,7 +89,20 @@ void Module::zero_grad() {
   for (auto& [name, child] : children_) child->zero_grad();
 }
 
+void Module::fold_batch_norms() {
+  HS_CHECK(!folded_, type_name(), ": batch norms are already folded");
+  HS_CHECK(!training_, type_name(),
+           ": fold_batch_norms needs eval mode (it folds the running statistics); call eval() "
+           "first");
+  fold_own_batch_norms();
+  for (auto& [name, child] : children_) child->fold_batch_norms();
+  folded_ = true;
+}
+
 StateDict Module::state_dict() const {
+  HS_CHECK(!folded_, type_name(),
+           ": no state dict of a model whose batch norms are folded into its convolutions: its "
+           "weights are not the unfolded model's; save or load before folding");
   StateDict out;
   for (auto& [name, p] : named_parameters()) out[name] = p.data();
   for (auto& [name, b] : named_buffers()) out[name] = b;

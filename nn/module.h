@@ -47,6 +47,7 @@ class Module {
   std::int64_t num_parameters() const;
 
   // Training mode (batch statistics in BatchNorm) for this module and its descendants.
+  // train(true) on a model whose batch norms are folded is an hs::Error.
   void train(bool on = true);
   void eval() { train(false); }
   bool is_training() const { return training_; }
@@ -54,7 +55,18 @@ class Module {
   // Drops the .grad of every parameter.
   void zero_grad();
 
-  // Parameters and buffers by dotted name, sharing storage with the module.
+  // For inference: folds every eval-mode BatchNorm2d that directly follows a convolution into
+  // that convolution's weight and bias (w' = w·a, bias' = bias·a + b per output channel, with
+  // a = γ/√(var+ε), b = β − mean·a), leaving the batch norm only its ReLU or shortcut-add
+  // epilogue. Batch norms that follow no convolution stay as they are. The model then runs
+  // inference only: train(true), a forward with gradients, state_dict() and load_state_dict()
+  // are hs::Errors (its parameters no longer mean what an unfolded model's do). Requires eval
+  // mode and a model not folded before.
+  void fold_batch_norms();
+  bool batch_norms_folded() const { return folded_; }
+
+  // Parameters and buffers by dotted name, sharing storage with the module. An hs::Error on
+  // a folded model (see fold_batch_norms).
   StateDict state_dict() const;
   // Copies every entry into the matching parameter or buffer, converting f32 <-> f64 as
   // PyTorch does. Strict: a missing or unexpected key, a shape mismatch, or an integer
@@ -75,6 +87,10 @@ class Module {
   // and returns y: operator() and any other entry point that computes the module's output
   // (BatchNorm2d::forward_add_relu) end with it.
   Variable recorded_call(const Variable& x, Variable y) const;
+  // This module's own conv -> batch-norm pairs for fold_batch_norms (its children fold
+  // theirs): each module whose forward feeds a Conv2d's output straight into a BatchNorm2d
+  // overrides this to fold them (nn/batch_norm.h: BatchNorm2d::fold_into).
+  virtual void fold_own_batch_norms() {}
   // Registers a member as a parameter (a leaf Variable that requires grad).
   void register_parameter(std::string name, Variable* param);
   // Registers a member as a buffer.
@@ -95,6 +111,7 @@ class Module {
   std::vector<std::pair<std::string, Tensor*>> buffers_;
   std::vector<std::pair<std::string, std::shared_ptr<Module>>> children_;
   bool training_ = true;
+  bool folded_ = false;
 };
 
 // Joins a dotted path prefix and a name.

@@ -58,6 +58,8 @@ Res2NetBlock::Res2NetBlock(const Res2NetBlockOptions& opts) : hierarchy_(opts) {
   if (hierarchy_.pool) register_module("pool", hierarchy_.pool);
 }
 
+void Res2NetBlock::fold_own_batch_norms() { fold_each_into(*hierarchy_.bns, *hierarchy_.convs); }
+
 std::string Res2NetHierarchy::describe() const {
   std::ostringstream os;
   os << "scale=" << opts.scale << ", width=" << opts.width << ", cardinality=" << opts.cardinality

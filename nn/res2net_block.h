@@ -56,6 +56,9 @@ class Res2NetBlock : public Module {
   std::int64_t channels() const { return hierarchy_.opts.scale * hierarchy_.opts.width; }
   const Res2NetBlockOptions& options() const { return hierarchy_.opts; }
 
+ protected:
+  void fold_own_batch_norms() override;
+
  private:
   Res2NetHierarchy hierarchy_;
 };

@@ -1,6 +1,8 @@
 #pragma once
 // Sequential: children named "0", "1", ... applied in order. Also used as a plain list of
-// modules (ModuleList) when a parent indexes its children itself.
+// modules (ModuleList) when a parent indexes its children itself; such a list must not
+// hold a Conv2d directly followed by a BatchNorm2d unless the one feeds the other, since
+// fold_batch_norms folds every such neighbouring pair (forward chains them).
 #include <memory>
 #include <vector>
 
@@ -23,6 +25,9 @@ class Sequential : public Module {
   M& at(std::size_t i) const {
     return dynamic_cast<M&>(*items_.at(i));
   }
+
+ protected:
+  void fold_own_batch_norms() override;
 
  private:
   std::vector<std::shared_ptr<Module>> items_;

@@ -29,6 +29,9 @@ class SelectiveKernelPath : public Module {
   std::string type_name() const override { return "SelectiveKernelPath"; }
   Variable forward(const Variable& x) override { return (*bn_)((*conv_)(x)); }
 
+ protected:
+  void fold_own_batch_norms() override { bn_->fold_into(*conv_); }
+
  private:
   std::shared_ptr<Conv2d> conv_;
   std::shared_ptr<BatchNorm2d> bn_;
@@ -55,6 +58,9 @@ class SelectiveKernelAttention : public Module {
   Variable forward(const Variable& pooled) override {
     return (*fc_select_)((*bn_)((*fc_reduce_)(pooled)));
   }
+
+ protected:
+  void fold_own_batch_norms() override { bn_->fold_into(*fc_reduce_); }
 
  private:
   std::shared_ptr<Conv2d> fc_reduce_, fc_select_;

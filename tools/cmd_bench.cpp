@@ -3,7 +3,9 @@
 // gradients, forward, cross-entropy, backward and (unless --optimizer none) an SGD step with
 // momentum 0.9 and weight decay 5e-4. Inference runs in eval mode on batch-norm statistics
 // calibrated first by a few train-mode forward passes (the statistics a trained model has,
-// not the initial mean 0 / variance 1). bench/torch_bench.py does the same in PyTorch.
+// not the initial mean 0 / variance 1); with --fold-bn, every batch norm is folded into the
+// convolution before it, as `hsnet eval` and `hsnet predict` run by default.
+// bench/torch_bench.py does the same in PyTorch (unfolded).
 // The last line is machine-readable:
 // bench: model=NAME mode=MODE batch=B img_per_s=<float> ms_per_step=<float> peak_rss_mb=<float>
 #include <sys/resource.h>
@@ -32,6 +34,7 @@ struct BenchArgs {
   ModelArgs model;
   std::int64_t batch = 128, steps = 10, warmup = 2, size = 0, threads = 0, calibrate = 2;
   std::string mode = "train", device = "cpu", conv_algorithm = "auto", optimizer = "sgd";
+  bool fold_bn = false;
 };
 
 double peak_rss_mb() {
@@ -57,6 +60,8 @@ Command add_bench(CLI::App& app) {
   app.add_option("--calibrate", a->calibrate,
                  "infer mode: train-mode forward passes that set the batch-norm statistics first")
       ->capture_default_str();
+  app.add_flag("--fold-bn,!--no-fold-bn", a->fold_bn,
+               "infer mode: fold batch norms into the convolutions (exact to rounding)");
   app.add_option("--conv-algorithm", a->conv_algorithm,
                  "f32 CPU convolutions: auto | gemm (im2col + BLAS only) | direct (wherever "
                  "the direct kernel applies)")
@@ -99,6 +104,10 @@ Command add_bench(CLI::App& app) {
       for (std::int64_t i = 0; i < a->calibrate; ++i) (*model)(Variable(images));
     }
     model->train(train);
+    if (!train && a->fold_bn) {
+      model->fold_batch_norms();
+      std::printf("inference with the batch norms folded into the convolutions\n");
+    }
     std::unique_ptr<nn::SGD> sgd;
     if (train && a->optimizer == "sgd") {
       sgd = std::make_unique<nn::SGD>(

@@ -21,6 +21,7 @@ struct EvalArgs {
   std::string checkpoint, dataset, data, device = "cpu", html;
   std::int64_t batch_size = 256, threads = 0, limit = 0;
   bool distributed = false;
+  bool fold_bn = true;
 };
 
 int evaluate_and_report(const EvalArgs& a, dist::ProcessGroup& group) {
@@ -28,6 +29,8 @@ int evaluate_and_report(const EvalArgs& a, dist::ProcessGroup& group) {
   const Device device = parse_device(a.device);
   LoadedModel lm = load_model(a.checkpoint);
   lm.model->to(device);
+  lm.model->eval();
+  if (a.fold_bn) lm.model->fold_batch_norms();
   const std::string dataset = a.dataset.empty() ? lm.meta.dataset : a.dataset;
   const std::string dir = a.data.empty() ? data::default_data_dir(dataset) : a.data;
   data::ImageDataset test = data::load_dataset(dataset, dir, false, lm.meta.height);
@@ -74,6 +77,8 @@ Command add_eval(CLI::App& app) {
   app.add_option("--batch-size", a->batch_size, "batch size")->capture_default_str();
   app.add_option("--threads", a->threads, "CPU threads (0: all cores)");
   app.add_option("--device", a->device, "cpu | cuda")->capture_default_str();
+  app.add_flag("--fold-bn,!--no-fold-bn", a->fold_bn,
+               "fold batch norms into the convolutions (default; exact to rounding)");
   app.add_option("--limit", a->limit, "use the first N test images");
   app.add_option("--html", a->html, "also write the confusion matrix and per-class table here");
   app.add_flag("--distributed", a->distributed,

@@ -36,6 +36,7 @@ Command add_predict(CLI::App& app) {
     std::string checkpoint, dataset, data, logits, device = "cpu";
     std::vector<std::string> images;
     std::int64_t topk = 5, batch_size = 256, threads = 0, limit = 0;
+    bool fold_bn = true;
   };
   auto a = std::make_shared<Args>();
   app.add_option("--checkpoint", a->checkpoint, "weights file (e.g. runs/x/best.safetensors)")
@@ -51,6 +52,8 @@ Command add_predict(CLI::App& app) {
   app.add_option("--batch-size", a->batch_size, "batch size")->capture_default_str();
   app.add_option("--threads", a->threads, "CPU threads (0: all cores)");
   app.add_option("--device", a->device, "cpu | cuda")->capture_default_str();
+  app.add_flag("--fold-bn,!--no-fold-bn", a->fold_bn,
+               "fold batch norms into the convolutions (default; exact to rounding)");
   return [a, &app]() {
     HS_CHECK(!a->images.empty() || !a->logits.empty(),
              "predict: nothing to do: give PNG files, or --logits OUT.csv for a dataset's logits");
@@ -65,6 +68,8 @@ Command add_predict(CLI::App& app) {
     const Device device = parse_device(a->device);
     LoadedModel lm = load_model(a->checkpoint);
     lm.model->to(device);
+    lm.model->eval();
+    if (a->fold_bn) lm.model->fold_batch_norms();
 
     if (!a->logits.empty()) {
       const std::string dataset = a->dataset.empty() ? lm.meta.dataset : a->dataset;
