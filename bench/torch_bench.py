@@ -92,10 +92,14 @@ def main(argv=None):
     images = torch.randn(args.batch, channels, size, size, generator=generator).to(device)
     labels = (torch.arange(args.batch) % classes).to(device)
     if not train:
+        # As hsnet bench: a batch-1 run calibrates on two images (train-mode BN needs two
+        # values per channel).
+        calibration = images if args.batch >= 2 else torch.randn(
+            2, channels, size, size, generator=generator).to(device)
         model.train(True)
         with torch.no_grad():
             for _ in range(args.calibrate):
-                model(images)
+                model(calibration)
     model.train(train)
     sgd = None
     if train and args.optimizer == "sgd":

@@ -99,9 +99,13 @@ Command add_bench(CLI::App& app) {
     for (std::int64_t i = 0; i < a->batch; ++i) labels.data<std::int64_t>()[i] = i % classes;
     labels = labels.to(device);
     if (!train) {
+      // Train-mode batch norm needs two values per channel: a batch-1 run calibrates on two
+      // images (SK's attention BN sees one value per image).
+      const Tensor calibration =
+          a->batch >= 2 ? images : randn({2, channels, size, size}, gen).to(device);
       NoGradGuard no_grad;
       model->train(true);
-      for (std::int64_t i = 0; i < a->calibrate; ++i) (*model)(Variable(images));
+      for (std::int64_t i = 0; i < a->calibrate; ++i) (*model)(Variable(calibration));
     }
     model->train(train);
     if (!train && a->fold_bn) {
