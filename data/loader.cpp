@@ -141,18 +141,28 @@ std::vector<std::string> Loader::skipped_files() const {
   return {skipped_.begin(), skipped_.end()};
 }
 
+std::int64_t Loader::batch_count(const std::vector<std::int64_t>& order, std::int64_t index,
+                                 bool storage_ok) const {
+  HS_CHECK(storage_ok &&
+               order.size() == static_cast<std::size_t>(shard_size(dataset_.n, options_.replicas)),
+           "Loader: dataset '", dataset_.name, "' changed size after the loader was built");
+  return std::min(options_.batch_size,
+                  static_cast<std::int64_t>(order.size()) - index * options_.batch_size);
+}
+
+std::uint64_t Loader::augment_seed(std::int64_t epoch, std::int64_t index) const {
+  return derive_seed(options_.seed, Stream::augment, epoch,
+                     index * options_.replicas + options_.rank);
+}
+
 Batch Loader::make_batch(const std::vector<std::int64_t>& order, std::int64_t epoch,
                          std::int64_t index) const {
   if (dataset_.on_disk()) return make_disk_batch(order, epoch, index);
-  // Cheap guard against a dataset modified behind the loader's back, which would otherwise
-  // read out of bounds.
-  HS_CHECK(dataset_.pixels.size() == static_cast<std::size_t>(dataset_.n * dataset_.image_size()) &&
-               dataset_.labels.size() == static_cast<std::size_t>(dataset_.n) &&
-               order.size() == static_cast<std::size_t>(shard_size(dataset_.n, options_.replicas)),
-           "Loader: dataset '", dataset_.name, "' changed size after the loader was built");
+  const std::int64_t count = batch_count(
+      order, index,
+      dataset_.pixels.size() == static_cast<std::size_t>(dataset_.n * dataset_.image_size()) &&
+          dataset_.labels.size() == static_cast<std::size_t>(dataset_.n));
   const std::int64_t first = index * options_.batch_size;
-  const std::int64_t count =
-      std::min(options_.batch_size, static_cast<std::int64_t>(order.size()) - first);
   const std::int64_t image_size = dataset_.image_size();
 
   Batch batch;
@@ -161,10 +171,7 @@ Batch Loader::make_batch(const std::vector<std::int64_t>& order, std::int64_t ep
   batch.labels = empty({count}, DType::i64);
   float* images = batch.images.data<float>();
   std::int64_t* labels = batch.labels.data<std::int64_t>();
-  // Rank r's batch i draws as the one-process batch i * replicas + r would: ranks do not
-  // repeat each other's crops and flips.
-  Generator gen(derive_seed(options_.seed, Stream::augment, epoch,
-                            index * options_.replicas + options_.rank));
+  Generator gen(augment_seed(epoch, index));
   for (std::int64_t i = 0; i < count; ++i) {
     const std::int64_t sample = order[first + i];
     augment_image(dataset_, sample, options_.augment, gen, images + i * image_size);
@@ -175,18 +182,13 @@ Batch Loader::make_batch(const std::vector<std::int64_t>& order, std::int64_t ep
 
 Batch Loader::make_disk_batch(const std::vector<std::int64_t>& order, std::int64_t epoch,
                               std::int64_t index) const {
-  HS_CHECK(dataset_.files.size() == static_cast<std::size_t>(dataset_.n) &&
-               order.size() == static_cast<std::size_t>(shard_size(dataset_.n, options_.replicas)),
-           "Loader: dataset '", dataset_.name, "' changed size after the loader was built");
-  const std::int64_t first = index * options_.batch_size;
   const std::int64_t count =
-      std::min(options_.batch_size, static_cast<std::int64_t>(order.size()) - first);
+      batch_count(order, index, dataset_.files.size() == static_cast<std::size_t>(dataset_.n));
+  const std::int64_t first = index * options_.batch_size;
   const std::int64_t image_size = dataset_.image_size();
   Tensor images = empty({count, dataset_.channels, dataset_.height, dataset_.width});
   float* pixels = images.data<float>();
-  // As in make_batch: rank r's batch i draws as the one-process batch i * replicas + r.
-  const std::uint64_t batch_seed =
-      derive_seed(options_.seed, Stream::augment, epoch, index * options_.replicas + options_.rank);
+  const std::uint64_t batch_seed = augment_seed(epoch, index);
   std::vector<std::exception_ptr> failures(static_cast<std::size_t>(count));
   auto decode_share = [&](std::int64_t share, std::int64_t shares) {
     for (std::int64_t i = share; i < count; i += shares) {

@@ -73,6 +73,14 @@ class Loader {
                    std::int64_t index) const;
   Batch make_disk_batch(const std::vector<std::int64_t>& order, std::int64_t epoch,
                         std::int64_t index) const;
+  // The image count of batch `index` of `order`, after a cheap guard (with `storage_ok`, the
+  // dataset's own size check) against a dataset modified behind the loader's back, which
+  // would otherwise read out of bounds.
+  std::int64_t batch_count(const std::vector<std::int64_t>& order, std::int64_t index,
+                           bool storage_ok) const;
+  // Rank r's batch i draws as the one-process batch i * replicas + r would: ranks do not
+  // repeat each other's crops and flips.
+  std::uint64_t augment_seed(std::int64_t epoch, std::int64_t index) const;
   std::vector<std::int64_t> epoch_order(std::int64_t epoch) const;
   void prepare_batches();
 
