@@ -13,7 +13,6 @@ ru_maxrss of the child), and the final test accuracy; then hsnet's speed ratio a
 PyTorch side. Both trainers use the config's `threads`, overridden by --threads.
 """
 import argparse
-import glob
 import json
 import os
 import statistics
@@ -23,11 +22,8 @@ import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-
-
-def find_tcmalloc():
-    found = sorted(glob.glob("/usr/lib/*/libtcmalloc_minimal.so.4"))
-    return found[0] if found else None
+sys.path.insert(0, HERE)
+from compare import find_tcmalloc  # noqa: E402  (the tuned peer's allocator, found once)
 
 
 def parse_args(argv=None):

@@ -105,9 +105,7 @@ TEST_CASE(
   TempDir tmp;
   write_texture_dataset(tmp / "data", 32, 16);
   const fs::path out = tmp / "run";
-  std::vector<std::string> args = small_train_args(tmp / "data", out);
-  args[12] = "1";  // --epochs 1
-  const auto [status1, out1] = run_hsnet(joined(args));
+  const auto [status1, out1] = run_hsnet(joined(small_train_args(tmp / "data", out, 1)));
   REQUIRE(status1 == 0);
   const std::string before = read_text(out / "last.safetensors");
   const std::string before_json = read_text(out / "last.json");
