@@ -69,7 +69,9 @@ TEST_CASE("SGD on CUDA parameters matches the CPU", "[cuda]") {
     for (const auto& [momentum, nesterov, decay] : std::vector<std::tuple<double, bool, double>>{
              {0.0, false, 0.0}, {0.0, false, 5e-4}, {0.9, false, 5e-4}, {0.9, true, 1e-3}}) {
       INFO(dtype_name(dtype) << " momentum " << momentum << " nesterov " << nesterov);
-      compare(dtype, [&](const nn::NamedParameters& p) {
+      // Structured bindings are captured through a copy: clang 14 cannot capture them.
+      compare(dtype, [&, momentum = momentum, nesterov = nesterov,
+                      decay = decay](const nn::NamedParameters& p) {
         nn::SgdOptions o{0.05};
         o.momentum = momentum;
         o.nesterov = nesterov;
