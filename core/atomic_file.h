@@ -48,6 +48,12 @@ void write_file_atomic(const std::string& path, std::string_view bytes);
 // Renames `from` over `to` and fsyncs the folder (the rename survives a power cut).
 void rename_durable(const std::string& from, const std::string& to);
 
+// Removes the temporaries that writers killed mid-write (SIGKILL, a power cut) left in
+// `folder`: files named NAME.tmp-PID whose process PID no longer runs. A temporary of a live
+// process (another writer in the same folder) is kept. Returns the names removed; a missing
+// folder removes nothing.
+std::vector<std::string> remove_stale_temporaries(const std::string& folder);
+
 // Appends `record` (one line; must not contain '\n') and a newline to `path`, creating it if
 // needed, and fsyncs. A torn last line left by an earlier crash is cut off first.
 void append_record(const std::string& path, std::string_view record);

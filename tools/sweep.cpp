@@ -14,6 +14,7 @@
 #include <map>
 #include <thread>
 
+#include "core/atomic_file.h"
 #include "core/error.h"
 #include "tools/sweep_mpi.h"
 #include "tools/sweep_results.h"
@@ -158,6 +159,7 @@ int run_sweep(const SweepOptions& o) {
     return 0;
   }
   check_trial_folders(spec);
+  remove_stale_temporaries(spec.out);  // of a sweep killed while it wrote its tables
   std::vector<json> rows(spec.trials.size());
   std::vector<std::size_t> pending;
   for (std::size_t i = 0; i < spec.trials.size(); ++i) {

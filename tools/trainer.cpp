@@ -300,9 +300,10 @@ void Run::save_checkpoint(const std::string& name) {
   rename_durable(next_optim, optim);
 }
 
-// The file of `kind` ("" or ".optim") whose progress matches `tag`: NAME.* or, after a crash
-// between the marker and the final renames, NAME.next.*, which is then renamed into place
-// to finish that checkpoint.
+// The file of `kind` ("" or ".optim") whose progress matches `tag`: last.* or, after a crash
+// between the marker last.json and the final renames, last.next.*, which is then renamed into
+// place to finish that checkpoint. (A best checkpoint cut short needs no such repair: it is
+// saved before the last one, so the resumed run redoes its epoch and saves it again.)
 nn::SafetensorsFile read_matching(const fs::path& out, const std::string& kind,
                                   const std::string& tag) {
   const fs::path next = out / ("last.next" + kind + ".safetensors");
@@ -417,6 +418,11 @@ void Run::prepare(bool resume) {
                            progress_.epoch * steps_per_epoch_ + progress_.step);
   if (!root()) return;
   fs::create_directories(out_);
+  // Temporaries that a write killed half-way through left behind.
+  const std::vector<std::string> stale = remove_stale_temporaries(out_.string());
+  if (!stale.empty())
+    std::printf("removed %zu temporary file(s) of an interrupted write in %s (first: %s)\n",
+                stale.size(), out_.string().c_str(), stale.front().c_str());
   write_text_atomic(out_ / "config.json", c_.to_json().dump(2) + "\n");
   announce(resume);
 }
@@ -579,11 +585,14 @@ bool Run::finish_epoch() {
       Progress{progress_.epoch + 1, 0, 0, 0, 0, 0, progress_.best_test_acc, progress_.metrics};
   const bool best = ev.top1 > progress_.best_test_acc;
   if (best) progress_.best_test_acc = ev.top1;
-  save_checkpoint("last");
+  // The best checkpoint before the last: a crash in between resumes from the previous
+  // epoch, whose rerun saves this best again; the other order would resume past an epoch
+  // whose best was never saved.
   if (best) {
     save_best_eval(ev);
     save_checkpoint("best");
   }
+  save_checkpoint("last");
   write_reports();
   return true;
 }

@@ -170,3 +170,50 @@ TEST_CASE("a pause hook stops the process inside the write, leaving the old file
   CHECK(WIFSIGNALED(status));
   CHECK(read_all(path) == "old");
 }
+
+TEST_CASE("the temporaries of killed writers are removed, a live writer's kept",
+          "[core][atomic_file]") {
+  TempDir dir("hsnet-atomic-test");
+  // Forks a writer of `name` that stops inside its write; returns its pid.
+  const auto paused_writer = [&](const std::string& name) {
+    const pid_t child = ::fork();
+    REQUIRE(child >= 0);
+    if (child == 0) {
+      ::setenv(hs::testing::kFaultEnvironmentVariable, ("pause:write:" + name).c_str(), 1);
+      try {
+        hs::write_file_atomic(dir.file(name), std::string(1000, 'n'));
+      } catch (...) {
+        ::_exit(1);
+      }
+      ::_exit(0);
+    }
+    int status = 0;
+    REQUIRE(::waitpid(child, &status, WUNTRACED) == child);
+    REQUIRE(WIFSTOPPED(status));
+    return child;
+  };
+  const pid_t killed = paused_writer("last.json");
+  ::kill(killed, SIGKILL);
+  int status = 0;
+  REQUIRE(::waitpid(killed, &status, 0) == killed);
+  const pid_t alive = paused_writer("metrics.jsonl");
+  const std::string stale = "last.json.tmp-" + std::to_string(killed);
+  const std::string live = "metrics.jsonl.tmp-" + std::to_string(alive);
+  REQUIRE(fs::exists(dir.file(stale)));
+  REQUIRE(fs::exists(dir.file(live)));
+  // Names that only look like temporaries stay.
+  for (const char* other : {"notes.tmp-", "notes.tmp-12ab", ".tmp-1"})
+    hs::write_file_atomic(dir.file(other), "keep");
+
+  const std::vector<std::string> removed = hs::remove_stale_temporaries(dir.path().string());
+  CHECK(removed == std::vector<std::string>{stale});
+  CHECK_FALSE(fs::exists(dir.file(stale)));
+  CHECK(fs::exists(dir.file(live)));
+  for (const char* other : {"notes.tmp-", "notes.tmp-12ab", ".tmp-1"})
+    CHECK(read_all(dir.file(other)) == "keep");
+  ::kill(alive, SIGKILL);
+  REQUIRE(::waitpid(alive, &status, 0) == alive);
+  // Once its writer is gone, the second one is stale too; a missing folder removes nothing.
+  CHECK(hs::remove_stale_temporaries(dir.path().string()) == std::vector<std::string>{live});
+  CHECK(hs::remove_stale_temporaries(dir.file("absent")).empty());
+}

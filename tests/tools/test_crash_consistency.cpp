@@ -59,6 +59,8 @@ TEST_CASE("hsnet train killed inside any write resumes to the uninterrupted weig
   REQUIRE(straight_status == 0);
   const nn::StateDict reference =
       nn::read_safetensors((tmp / "straight" / "last.safetensors").string()).tensors;
+  const nn::SafetensorsFile reference_best =
+      nn::read_safetensors((tmp / "straight" / "best.safetensors").string());
 
   // ACTION:STAGE:FILE:N — the N-th time STAGE is reached for FILE.
   const std::vector<std::string> points = {
@@ -91,6 +93,15 @@ TEST_CASE("hsnet train killed inside any write resumes to the uninterrupted weig
     INFO(text);
     REQUIRE(status == 0);
     require_identical(nn::read_safetensors((out / "last.safetensors").string()).tensors, reference);
+    // The best checkpoint is the uninterrupted run's, and the one its marker names.
+    const nn::SafetensorsFile best = nn::read_safetensors((out / "best.safetensors").string());
+    CHECK(best.metadata.at("progress") == reference_best.metadata.at("progress"));
+    CHECK(read_json_file(out / "best.json")["epoch"] ==
+          read_json_file(tmp / "straight" / "best.json")["epoch"]);
+    require_identical(best.tensors, reference_best.tensors);
+    // The torn temporary of the killed write is gone.
+    for (const auto& entry : fs::directory_iterator(out))
+      CHECK(entry.path().filename().string().find(".tmp-") == std::string::npos);
     if (!resumable) {
       const auto [again, again_text] = run_hsnet("train --resume " + out.string());
       CHECK(again == 0);
