@@ -2,9 +2,9 @@
 // gives the rows of a one-process sweep with the same seeds and threads. Skipped (exit 77)
 // where mpirun is absent or hsnet was built without MPI.
 #include <catch2/catch.hpp>
-#include <cstdlib>
 
 #include "cli_test_util.h"
+#include "mpi_test_util.h"
 #include "sweep_test_util.h"
 #include "tools/sweep.h"
 
@@ -12,12 +12,7 @@ using namespace hs;
 using namespace hs::test;
 
 TEST_CASE("sweep: an MPI run equals the one-process run") {
-  const char* built = std::getenv("HSNET_HAVE_MPI");
-  if (built == nullptr || std::string(built) != "1" ||
-      std::system("command -v mpirun >/dev/null 2>&1") != 0) {
-    std::puts("mpirun absent or hsnet built without MPI: skipping");
-    std::exit(77);
-  }
+  skip_without_mpirun();
   TempDir tmp;
   write_texture_dataset(tmp / "data", 48, 32);
   const fs::path spec =
@@ -28,11 +23,9 @@ TEST_CASE("sweep: an MPI run equals the one-process run") {
   o.out = (tmp / "one").string();
   o.threads = 1;
   REQUIRE(tools::run_sweep(o) == 0);
-  // As root mpirun refuses to start without these; --oversubscribe: 3 ranks on fewer cores.
   const auto [status, output] = run_hsnet(
       "sweep --config " + spec.string() + " --out " + (tmp / "mpi").string() + " --threads 1",
-      "OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 mpirun --oversubscribe "
-      "-np 3");
+      mpirun_prefix(3));
   INFO(output);
   REQUIRE(status == 0);
   const auto mpi_rows = rows_without_timing(tmp / "mpi"),

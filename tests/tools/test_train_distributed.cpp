@@ -13,9 +13,11 @@
 #include <cmath>
 #include <csignal>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 
 #include "cli_test_util.h"
+#include "mpi_test_util.h"
 #include "nn/safetensors.h"
 #include "tools/trainer.h"
 #include "train_test_util.h"
@@ -25,19 +27,9 @@ using namespace hs::test;
 
 namespace {
 
-void skip_without_mpirun() {
-  const char* built = std::getenv("HSNET_HAVE_MPI");
-  if (built == nullptr || std::string(built) != "1" ||
-      std::system("command -v mpirun >/dev/null 2>&1") != 0) {
-    std::puts("mpirun absent or hsnet built without MPI: skipping");
-    std::exit(77);
-  }
-}
-
-// As root mpirun refuses to start without these; --oversubscribe: 2 ranks however many cores.
+// Two ranks; `env` (settings like HSNET_TEST_FAIL_AT=1:4) is passed on to them.
 std::string mpirun(const std::string& env = "") {
-  return env + " OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 mpirun --oversubscribe" +
-         (env.empty() ? "" : " -x HSNET_TEST_FAIL_AT") + " -np 2";
+  return env.empty() ? mpirun_prefix(2) : env + " " + mpirun_prefix(2, {"HSNET_TEST_FAIL_AT"});
 }
 
 // 48 training images: 3 steps per epoch of 16 images (one process) or 2 x 8 (two ranks).
@@ -208,7 +200,8 @@ TEST_CASE("train --distributed: a failing rank stops every rank and keeps the la
 
 // Ctrl-C reaches mpirun, not the ranks (OpenMPI starts them in their own process group);
 // mpirun passes it on as SIGTERM, and the ranks must agree on one step at which all of them
-// stop, rank 0 saving the checkpoint, before mpirun's SIGKILL follows.
+// stop, rank 0 saving the checkpoint, before mpirun's SIGKILL follows 1 s later (its
+// odls_base_sigkill_timeout): a step here takes milliseconds.
 TEST_CASE("train --distributed: Ctrl-C to mpirun stops every rank with a checkpoint to resume",
           "[tools][train][distributed]") {
   skip_without_mpirun();
@@ -224,8 +217,7 @@ TEST_CASE("train --distributed: Ctrl-C to mpirun stops every rank with a checkpo
   const pid_t child = ::fork();
   REQUIRE(child >= 0);
   if (child == 0) {
-    ::setenv("OMPI_ALLOW_RUN_AS_ROOT", "1", 1);
-    ::setenv("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1", 1);
+    for (std::string e : mpirun_environment()) ::putenv(strdup(e.c_str()));
     const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     ::dup2(fd, 1);
     ::dup2(fd, 2);
