@@ -356,6 +356,30 @@ TEST_CASE("conv2d: the direct f32 kernel matches direct loops") {
   check_against_naive(c, o, 1e-5);
 }
 
+TEST_CASE("conv2d: the direct f32 kernel pads rows of every width") {
+  TwoThreads threads;
+  CpuAlgorithm direct(Conv2dCpuAlgorithm::direct);
+  Generator gen(15);
+  // The padded copy writes rows in 8-float stores, the last one overlapping the one before:
+  // input widths 1-33 (shorter than one store, exactly one, one and a bit, several), padding
+  // 0-2, with channel counts 1-20 in and out so the blocks and their remainders vary too.
+  const int64_t widths[] = {1, 2, 5, 6, 7, 8, 9, 12, 15, 16, 17, 23, 24, 25, 31, 32, 33};
+  int64_t i = 0;
+  for (int64_t in_w : widths)
+    for (int64_t pad : {0, 1, 2}) {
+      const int64_t in_c = 1 + (i * 7) % 20, out_c = 1 + (i * 11 + 3) % 20;
+      const int64_t in_h = 1 + (i * 5) % 33;
+      ++i;
+      const ConvCase c{2,         in_c, out_c, in_h, in_w, 3, 3, Conv2dParams::symmetric(1, pad),
+                       i % 2 == 0};
+      if (!c.valid()) continue;
+      INFO(c.str());
+      if (ops::detail::direct_conv_cpu_supported())
+        REQUIRE(conv2d_cpu_plan(c.x_shape(), c.w_shape(), c.params).direct_f32);
+      check_against_naive(c, make_operands(c, gen, DType::f32), 1e-5);
+    }
+}
+
 TEST_CASE("conv2d: the direct and GEMM f32 algorithms agree on the HS-ResNet shapes") {
   TwoThreads threads;
   Generator gen(14);
