@@ -2,7 +2,6 @@
 // Writes small JPEG and PNG files and image-folder trees for the tests of data/: PNGs with
 // libpng, JPEGs with libjpeg (through data::encode_jpeg).
 #include <png.h>
-#include <unistd.h>
 
 #include <catch2/catch.hpp>
 #include <cstdio>
@@ -15,20 +14,6 @@
 #include "data/jpeg.h"
 
 namespace hs::test {
-
-// A fresh folder for one test, removed afterwards.
-struct TempFolder {
-  std::filesystem::path path;
-  explicit TempFolder(const std::string& name)
-      : path(std::filesystem::temp_directory_path() /
-             ("hsnet_test_" + name + "_" + std::to_string(::getpid()))) {
-    std::filesystem::remove_all(path);
-    std::filesystem::create_directories(path);
-  }
-  ~TempFolder() { std::filesystem::remove_all(path); }
-  TempFolder(const TempFolder&) = delete;
-  TempFolder& operator=(const TempFolder&) = delete;
-};
 
 // A channels x height x width image of one colour.
 inline data::Image flat_image(std::int64_t channels, std::int64_t height, std::int64_t width,

@@ -18,6 +18,7 @@
 #include "core/atomic_file.h"
 #include "core/error.h"
 #include "data/download.h"
+#include "test_util/temp_dir.h"
 #include "tests/data/http_server_util.h"
 #include "tests/data/image_tree_util.h"
 
@@ -82,8 +83,8 @@ const Files kToyFiles = {{"toy-folder/a.bin", std::string("\x01\x02\x03", 3)},
 
 // A folder served over HTTP, and an archive dataset source pointing at it.
 struct Fixture {
-  test::TempFolder temp{"download"};
-  fs::path served = temp.path / "served", data = temp.path / "data";
+  test::TempDir temp{"hsnet-test-download"};
+  fs::path served = temp.path() / "served", data = temp.path() / "data";
   fs::path target = data / "toy";
   Fixture() {
     fs::create_directories(served);
@@ -188,7 +189,7 @@ TEST_CASE("a failed download leaves nothing behind", "[data][download]") {
     serve();
     REQUIRE_THROWS_WITH(download_dataset(source, base, f.target.string()),
                         Contains("refusing entry 'toy-folder/../../evil'"));
-    CHECK_FALSE(fs::exists(f.temp.path / "evil"));
+    CHECK_FALSE(fs::exists(f.temp.path() / "evil"));
   }
   SECTION("an archive without the dataset's folder") {
     source = f.serve_archive(tar_gz({{"other/a.txt", "x"}}));

@@ -11,6 +11,7 @@
 #include "data/image_folder.h"
 #include "data/loader.h"
 #include "data/resized_crop.h"
+#include "test_util/temp_dir.h"
 #include "tests/data/image_tree_util.h"
 
 using namespace hs;
@@ -59,9 +60,9 @@ std::vector<float> values(const Tensor& t) {
 }  // namespace
 
 TEST_CASE("an image folder lists its classes and files in name order", "[data][folder]") {
-  test::TempFolder dir("folder_scan");
-  make_tree(dir.path);
-  const ImageDataset train = load_dataset("folder", dir.path.string(), true, 16);
+  test::TempDir dir("hsnet-test-folder-scan");
+  make_tree(dir.path());
+  const ImageDataset train = load_dataset("folder", dir.path().string(), true, 16);
   CHECK(train.class_names == std::vector<std::string>{"cat", "dog"});
   CHECK(train.num_classes == 2);
   CHECK(train.n == 4);
@@ -71,16 +72,16 @@ TEST_CASE("an image folder lists its classes and files in name order", "[data][f
   CHECK(fs::path(train.files[3]).filename() == "d.jpg");
   CHECK((train.channels == 3 && train.height == 16 && train.width == 16));
   CHECK(train.pixels.empty());
-  const ImageDataset val = load_dataset("folder", dir.path.string(), false, 16);
+  const ImageDataset val = load_dataset("folder", dir.path().string(), false, 16);
   CHECK(val.labels == std::vector<std::int64_t>{0, 1});
   CHECK(val.class_names == train.class_names);
   CHECK(subset(train, 2).files == std::vector<std::string>{train.files[0], train.files[1]});
 }
 
 TEST_CASE("evaluation batches hold the decoded colours, normalised", "[data][folder]") {
-  test::TempFolder dir("folder_values");
-  make_tree(dir.path);
-  const ImageDataset train = load_dataset("folder", dir.path.string(), true, 8);
+  test::TempDir dir("hsnet-test-folder-values");
+  make_tree(dir.path());
+  const ImageDataset train = load_dataset("folder", dir.path().string(), true, 8);
   LoaderOptions o;
   o.batch_size = 4;
   o.shuffle = false;
@@ -108,9 +109,9 @@ TEST_CASE("evaluation batches hold the decoded colours, normalised", "[data][fol
 }
 
 TEST_CASE("a random resized crop is the one its seed draws", "[data][folder]") {
-  test::TempFolder dir("folder_crop");
-  make_tree(dir.path);
-  const ImageDataset train = load_dataset("folder", dir.path.string(), true, 12);
+  test::TempDir dir("hsnet-test-folder-crop");
+  make_tree(dir.path());
+  const ImageDataset train = load_dataset("folder", dir.path().string(), true, 12);
   Augment aug;
   aug.random_resized_crop = true;
   aug.flip = true;
@@ -126,9 +127,9 @@ TEST_CASE("a random resized crop is the one its seed draws", "[data][folder]") {
 }
 
 TEST_CASE("training batches come from the seed, whatever the decode threads", "[data][folder]") {
-  test::TempFolder dir("folder_seed");
-  make_tree(dir.path);
-  const ImageDataset train = load_dataset("folder", dir.path.string(), true, 10);
+  test::TempDir dir("hsnet-test-folder-seed");
+  make_tree(dir.path());
+  const ImageDataset train = load_dataset("folder", dir.path().string(), true, 10);
   LoaderOptions o;
   o.batch_size = 3;
   o.augment.random_resized_crop = true;
@@ -149,13 +150,13 @@ TEST_CASE("training batches come from the seed, whatever the decode threads", "[
 }
 
 TEST_CASE("a bad file is an error naming it, or a counted skip", "[data][folder]") {
-  test::TempFolder dir("folder_bad");
-  make_tree(dir.path);
+  test::TempDir dir("hsnet-test-folder-bad");
+  make_tree(dir.path());
   std::vector<std::uint8_t> cut = encode_jpeg(gradient(32, 32), 90);
   cut.resize(cut.size() / 3);
-  test::write_bytes(dir.path / "train/dog/broken.jpg", cut);
-  test::write_bytes(dir.path / "train/dog/notes.txt", {'h', 'i'});
-  const ImageDataset train = load_dataset("folder", dir.path.string(), true, 8);
+  test::write_bytes(dir.path() / "train/dog/broken.jpg", cut);
+  test::write_bytes(dir.path() / "train/dog/notes.txt", {'h', 'i'});
+  const ImageDataset train = load_dataset("folder", dir.path().string(), true, 8);
   REQUIRE(train.n == 6);
   LoaderOptions o;
   o.batch_size = 2;
@@ -189,17 +190,17 @@ TEST_CASE("a bad file is an error naming it, or a counted skip", "[data][folder]
 
 TEST_CASE("a folder that is not laid out as train/<class>/ is an error naming it",
           "[data][folder]") {
-  test::TempFolder dir("folder_layout");
-  const std::string root = dir.path.string();
+  test::TempDir dir("hsnet-test-folder-layout");
+  const std::string root = dir.path().string();
   REQUIRE_THROWS_WITH(load_dataset("folder", root, true, 8),
                       Contains("no folder " + root + "/train"));
-  test::write_png(dir.path / "train/cat/a.png", test::flat_image(3, 4, 4, {1, 2, 3}));
+  test::write_png(dir.path() / "train/cat/a.png", test::flat_image(3, 4, 4, {1, 2, 3}));
   REQUIRE_THROWS_WITH(load_dataset("folder", root, false, 8),
                       Contains("no folder " + root + "/val"));
-  test::write_png(dir.path / "val/bird/b.png", test::flat_image(3, 4, 4, {1, 2, 3}));
+  test::write_png(dir.path() / "val/bird/b.png", test::flat_image(3, 4, 4, {1, 2, 3}));
   REQUIRE_THROWS_WITH(load_dataset("folder", root, false, 8),
                       Contains("class 'bird'") && Contains("not among the classes"));
-  test::write_png(dir.path / "train/stray.png", test::flat_image(3, 4, 4, {1, 2, 3}));
+  test::write_png(dir.path() / "train/stray.png", test::flat_image(3, 4, 4, {1, 2, 3}));
   REQUIRE_THROWS_WITH(load_dataset("folder", root, true, 8),
                       Contains("stray.png") && Contains("not a class folder"));
   REQUIRE_THROWS_WITH(load_dataset("folder", root, true, 0), Contains("image size"));

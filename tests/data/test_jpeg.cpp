@@ -6,6 +6,7 @@
 
 #include "core/error.h"
 #include "data/jpeg.h"
+#include "test_util/temp_dir.h"
 #include "tests/data/image_tree_util.h"
 
 using namespace hs;
@@ -59,11 +60,11 @@ TEST_CASE("the row and column order of a JPEG survive decoding", "[data][jpeg]")
 }
 
 TEST_CASE("decode_image reads PNGs exactly, by content", "[data][jpeg]") {
-  test::TempFolder dir("decode_image_png");
+  test::TempDir dir("hsnet-test-decode-image-png");
   Image image = test::flat_image(3, 3, 2, {1, 2, 3});
-  image.pixels[4] = 250;                           // channel 0 row 2 column 0
-  test::write_png(dir.path / "named.jpg", image);  // the name does not matter
-  const Image back = read_image((dir.path / "named.jpg").string());
+  image.pixels[4] = 250;                             // channel 0 row 2 column 0
+  test::write_png(dir.path() / "named.jpg", image);  // the name does not matter
+  const Image back = read_image((dir.path() / "named.jpg").string());
   CHECK(back.channels == 3);
   CHECK(back.pixels == image.pixels);
 }

@@ -3,12 +3,10 @@
 // formulas in plain doubles; skipped parameters, in-place updates, state-dict round trips
 // (also through a safetensors file), strict loading, option validation, and SGD minimising
 // a quadratic through autograd.
-#include <unistd.h>
 
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <cstdint>
-#include <filesystem>
 #include <limits>
 #include <memory>
 #include <string>
@@ -22,6 +20,7 @@
 #include "nn/linear.h"
 #include "nn/safetensors.h"
 #include "nn/sgd.h"
+#include "test_util/temp_dir.h"
 
 using namespace hs;
 using namespace hs::nn;
@@ -345,12 +344,10 @@ TEST_CASE("a restored optimizer continues exactly like the original", "[optim]")
     }
     StateDict state = a->state_dict();
     if (through_file) {
-      const std::string path = (std::filesystem::temp_directory_path() /
-                                ("hsnet_test_optim_" + std::to_string(::getpid()) + ".safetensors"))
-                                   .string();
+      const hs::test::TempDir dir("hsnet-test-optim");
+      const std::string path = dir.file("state.safetensors");
       write_safetensors(path, state);
       state = read_safetensors(path).tensors;
-      std::filesystem::remove(path);
     }
     NamedParameters params_b = clone_params(params_a);
     auto b = make_optimizer(params_b);

@@ -11,32 +11,15 @@
 #include "core/threads.h"
 #include "ops/matmul.h"
 #include "ops/op_test_util.h"
+#include "test_util/reference_matmul.h"
 
 using hs::DType;
 using hs::Shape;
 using hs::Tensor;
 using hs::test::max_error;
+using hs::test::reference_matmul;
 
 namespace {
-
-// [B,m,k] x [B,k,n] (or 2-D) with plain loops over the logical values.
-std::vector<double> reference_matmul(const Tensor& a, const Tensor& b) {
-  const bool batched = a.dim() == 3;
-  const std::int64_t batch = batched ? a.size(0) : 1;
-  const std::int64_t m = a.size(-2), k = a.size(-1), n = b.size(-1);
-  const std::vector<double> av = a.to_vector<double>();
-  const std::vector<double> bv = b.to_vector<double>();
-  std::vector<double> c(batch * m * n, 0.0);
-  for (std::int64_t p = 0; p < batch; ++p)
-    for (std::int64_t i = 0; i < m; ++i)
-      for (std::int64_t j = 0; j < n; ++j) {
-        double acc = 0;
-        for (std::int64_t q = 0; q < k; ++q)
-          acc += av[(p * m + i) * k + q] * bv[(p * k + q) * n + j];
-        c[(p * m + i) * n + j] = acc;
-      }
-  return c;
-}
 
 void check_matmul(const Tensor& a, const Tensor& b) {
   INFO("a " << a.shape() << " strides " << a.strides() << ", b " << b.shape() << " strides "

@@ -16,6 +16,7 @@
 #include "core/error.h"
 #include "core/generator.h"
 #include "nn/init.h"
+#include "test_util/temp_dir.h"
 #include "tools/commands.h"
 #include "tools/logits_csv.h"
 #include "tools/predict.h"
@@ -25,21 +26,9 @@ using namespace hs::tools;
 using namespace hs::data;
 namespace fs = std::filesystem;
 using Catch::Contains;
+using hs::test::TempDir;
 
 namespace {
-
-// A fresh directory for one test case, removed afterwards.
-struct TempDir {
-  fs::path path;
-  explicit TempDir(const std::string& name)
-      : path(fs::temp_directory_path() /
-             ("hsnet_test_predict_" + name + "_" + std::to_string(::getpid()))) {
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~TempDir() { fs::remove_all(path); }
-  std::string operator/(const std::string& file) const { return (path / file).string(); }
-};
 
 // What a test PNG holds: `rows` are the file's own scanlines (packed samples, 16-bit ones
 // big-endian), `palette` the PLTE entries for palette images.
@@ -106,8 +95,8 @@ int run_predict(std::vector<std::string> args, std::string* printed = nullptr) {
   for (const auto& a : args) argv.push_back(a.c_str());
   app.parse(static_cast<int>(argv.size()), argv.data());
   if (!printed) return run();
-  const fs::path capture =
-      fs::temp_directory_path() / ("hsnet_test_predict_stdout_" + std::to_string(::getpid()));
+  const TempDir scratch("hsnet-test-predict-stdout");
+  const std::string capture = scratch.file("stdout.txt");
   std::fflush(stdout);
   const int saved = ::dup(::fileno(stdout));
   REQUIRE(std::freopen(capture.c_str(), "w", stdout) != nullptr);
@@ -125,7 +114,6 @@ int run_predict(std::vector<std::string> args, std::string* printed = nullptr) {
   ::close(saved);
   std::ifstream f(capture);
   *printed = std::string(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
-  fs::remove(capture);
   return status;
 }
 
@@ -191,15 +179,15 @@ std::vector<std::uint8_t> write_idx_test_split(const TempDir& dir, int n, Genera
     pixels.push_back(static_cast<std::uint8_t>(gen.next_u64() % 256));
   images.insert(images.end(), pixels.begin(), pixels.end());
   for (int i = 0; i < n; ++i) labels.push_back(static_cast<std::uint8_t>((3 * i + 1) % 10));
-  write_bytes(dir / "t10k-images-idx3-ubyte", images);
-  write_bytes(dir / "t10k-labels-idx1-ubyte", labels);
+  write_bytes(dir.file("t10k-images-idx3-ubyte"), images);
+  write_bytes(dir.file("t10k-labels-idx1-ubyte"), labels);
   return pixels;
 }
 
 }  // namespace
 
 TEST_CASE("read_png decodes 8-bit gray and RGB exactly", "[predict][png]") {
-  TempDir dir("png8");
+  TempDir dir("hsnet-test-predict-png8");
   PngSpec gray{5, 6, PNG_COLOR_TYPE_GRAY, 8, {}};
   PngSpec rgb{5, 6, PNG_COLOR_TYPE_RGB, 8, {}};
   for (int y = 0; y < 6; ++y) {
@@ -210,19 +198,19 @@ TEST_CASE("read_png decodes 8-bit gray and RGB exactly", "[predict][png]") {
       for (int c = 0; c < 3; ++c) rgb.rows[y].push_back(pattern(c, y, x));
     }
   }
-  write_png(dir / "gray.png", gray);
-  write_png(dir / "rgb.png", rgb);
+  write_png(dir.file("gray.png"), gray);
+  write_png(dir.file("rgb.png"), rgb);
   rgb.interlaced = true;
-  write_png(dir / "rgb_interlaced.png", rgb);
+  write_png(dir.file("rgb_interlaced.png"), rgb);
 
-  const Image g = read_png(dir / "gray.png");
+  const Image g = read_png(dir.file("gray.png"));
   REQUIRE(g.channels == 1);
   REQUIRE(g.height == 6);
   REQUIRE(g.width == 5);
   for (int y = 0; y < 6; ++y)
     for (int x = 0; x < 5; ++x) REQUIRE(at(g, 0, y, x) == pattern(2, y, x));
   for (const char* name : {"rgb.png", "rgb_interlaced.png"}) {
-    const Image im = read_png(dir / name);
+    const Image im = read_png(dir.file(name));
     REQUIRE(im.channels == 3);
     REQUIRE(im.height == 6);
     REQUIRE(im.width == 5);
@@ -233,7 +221,7 @@ TEST_CASE("read_png decodes 8-bit gray and RGB exactly", "[predict][png]") {
 }
 
 TEST_CASE("read_png drops alpha and keeps the stored colour", "[predict][png]") {
-  TempDir dir("alpha");
+  TempDir dir("hsnet-test-predict-alpha");
   PngSpec rgba{3, 2, PNG_COLOR_TYPE_RGBA, 8, {}};
   PngSpec gray_alpha{3, 2, PNG_COLOR_TYPE_GRAY_ALPHA, 8, {}};
   for (int y = 0; y < 2; ++y) {
@@ -246,21 +234,21 @@ TEST_CASE("read_png drops alpha and keeps the stored colour", "[predict][png]") 
       gray_alpha.rows[y].push_back(static_cast<std::uint8_t>(y * 90));
     }
   }
-  write_png(dir / "rgba.png", rgba);
-  write_png(dir / "ga.png", gray_alpha);
-  const Image a = read_png(dir / "rgba.png");
+  write_png(dir.file("rgba.png"), rgba);
+  write_png(dir.file("ga.png"), gray_alpha);
+  const Image a = read_png(dir.file("rgba.png"));
   REQUIRE(a.channels == 3);
   for (int c = 0; c < 3; ++c)
     for (int y = 0; y < 2; ++y)
       for (int x = 0; x < 3; ++x) REQUIRE(at(a, c, y, x) == pattern(c, y, x));
-  const Image g = read_png(dir / "ga.png");
+  const Image g = read_png(dir.file("ga.png"));
   REQUIRE(g.channels == 1);
   for (int y = 0; y < 2; ++y)
     for (int x = 0; x < 3; ++x) REQUIRE(at(g, 0, y, x) == pattern(1, y, x));
 }
 
 TEST_CASE("read_png expands palettes and low bit depths", "[predict][png]") {
-  TempDir dir("palette");
+  TempDir dir("hsnet-test-predict-palette");
   const std::vector<png_color> palette = {{10, 20, 30}, {200, 100, 0}, {0, 255, 128}, {7, 8, 9}};
   // 8-bit palette: one index per byte.
   PngSpec p8{4, 2, PNG_COLOR_TYPE_PALETTE, 8, {{0, 1, 2, 3}, {3, 2, 1, 0}}, palette};
@@ -268,12 +256,12 @@ TEST_CASE("read_png expands palettes and low bit depths", "[predict][png]") {
   PngSpec p2{4, 2, PNG_COLOR_TYPE_PALETTE, 2, {{0b00011011}, {0b11100100}}, palette};
   // 1-bit gray: 0 -> 0, 1 -> 255.
   PngSpec g1{4, 2, PNG_COLOR_TYPE_GRAY, 1, {{0b10100000}, {0b01010000}}};
-  write_png(dir / "p8.png", p8);
-  write_png(dir / "p2.png", p2);
-  write_png(dir / "g1.png", g1);
+  write_png(dir.file("p8.png"), p8);
+  write_png(dir.file("p2.png"), p2);
+  write_png(dir.file("g1.png"), g1);
   const int index[2][4] = {{0, 1, 2, 3}, {3, 2, 1, 0}};
   for (const char* name : {"p8.png", "p2.png"}) {
-    const Image im = read_png(dir / name);
+    const Image im = read_png(dir.file(name));
     REQUIRE(im.channels == 3);
     for (int y = 0; y < 2; ++y)
       for (int x = 0; x < 4; ++x) {
@@ -283,7 +271,7 @@ TEST_CASE("read_png expands palettes and low bit depths", "[predict][png]") {
         REQUIRE(at(im, 2, y, x) == col.blue);
       }
   }
-  const Image g = read_png(dir / "g1.png");
+  const Image g = read_png(dir.file("g1.png"));
   REQUIRE(g.channels == 1);
   const int bits[2][4] = {{1, 0, 1, 0}, {0, 1, 0, 1}};
   for (int y = 0; y < 2; ++y)
@@ -291,7 +279,7 @@ TEST_CASE("read_png expands palettes and low bit depths", "[predict][png]") {
 }
 
 TEST_CASE("read_png scales 16-bit samples to 8 bits with rounding", "[predict][png]") {
-  TempDir dir("png16");
+  TempDir dir("hsnet-test-predict-png16");
   const std::vector<std::uint16_t> values = {0, 1000, 40000, 65535, 12850, 300};
   PngSpec gray{3, 2, PNG_COLOR_TYPE_GRAY, 16, {{}, {}}};
   PngSpec rgb{1, 2, PNG_COLOR_TYPE_RGB, 16, {{}, {}}};
@@ -301,10 +289,10 @@ TEST_CASE("read_png scales 16-bit samples to 8 bits with rounding", "[predict][p
     rgb.rows[i / 3].push_back(static_cast<std::uint8_t>(values[i] >> 8));
     rgb.rows[i / 3].push_back(static_cast<std::uint8_t>(values[i] & 0xff));
   }
-  write_png(dir / "g16.png", gray);
-  write_png(dir / "rgb16.png", rgb);
-  const Image g = read_png(dir / "g16.png");
-  const Image c = read_png(dir / "rgb16.png");
+  write_png(dir.file("g16.png"), gray);
+  write_png(dir.file("rgb16.png"), rgb);
+  const Image g = read_png(dir.file("g16.png"));
+  const Image c = read_png(dir.file("rgb16.png"));
   REQUIRE(g.channels == 1);
   REQUIRE(c.channels == 3);
   for (int i = 0; i < 6; ++i) {
@@ -316,30 +304,30 @@ TEST_CASE("read_png scales 16-bit samples to 8 bits with rounding", "[predict][p
 
 TEST_CASE("read_png reports missing, foreign, truncated and corrupt files by name",
           "[predict][png][errors]") {
-  TempDir dir("bad");
+  TempDir dir("hsnet-test-predict-bad");
   PngSpec gray{16, 16, PNG_COLOR_TYPE_GRAY, 8, {}};
   Generator gen(3);
   for (int y = 0; y < 16; ++y) {
     gray.rows.emplace_back();
     for (int x = 0; x < 16; ++x) gray.rows[y].push_back(static_cast<std::uint8_t>(gen.next_u64()));
   }
-  write_png(dir / "good.png", gray);
-  const std::vector<std::uint8_t> good = file_bytes(dir / "good.png");
-  REQUIRE(read_png(dir / "good.png").pixels.size() == 256);
+  write_png(dir.file("good.png"), gray);
+  const std::vector<std::uint8_t> good = file_bytes(dir.file("good.png"));
+  REQUIRE(read_png(dir.file("good.png")).pixels.size() == 256);
 
-  const std::string missing = dir / "missing.png";
+  const std::string missing = dir.file("missing.png");
   REQUIRE_THROWS_WITH(read_png(missing), Contains(missing) && Contains("cannot open"));
 
-  write_bytes(dir / "text.png", {'h', 'e', 'l', 'l', 'o', ' ', 'w', 'o', 'r', 'l', 'd', '\n'});
-  REQUIRE_THROWS_WITH(read_png(dir / "text.png"),
-                      Contains(dir / "text.png") && Contains("not a PNG"));
-  write_bytes(dir / "empty.png", {});
-  REQUIRE_THROWS_WITH(read_png(dir / "empty.png"), Contains("not a PNG"));
+  write_bytes(dir.file("text.png"), {'h', 'e', 'l', 'l', 'o', ' ', 'w', 'o', 'r', 'l', 'd', '\n'});
+  REQUIRE_THROWS_WITH(read_png(dir.file("text.png")),
+                      Contains(dir.file("text.png")) && Contains("not a PNG"));
+  write_bytes(dir.file("empty.png"), {});
+  REQUIRE_THROWS_WITH(read_png(dir.file("empty.png")), Contains("not a PNG"));
 
   for (std::size_t keep : {std::size_t{8}, std::size_t{30}, good.size() / 2, good.size() - 5}) {
-    write_bytes(dir / "cut.png", {good.begin(), good.begin() + keep});
-    REQUIRE_THROWS_WITH(read_png(dir / "cut.png"),
-                        Contains(dir / "cut.png") && Contains("corrupt PNG"));
+    write_bytes(dir.file("cut.png"), {good.begin(), good.begin() + keep});
+    REQUIRE_THROWS_WITH(read_png(dir.file("cut.png")),
+                        Contains(dir.file("cut.png")) && Contains("corrupt PNG"));
   }
 
   // A flipped byte inside the image data breaks the IDAT chunk's CRC.
@@ -348,13 +336,13 @@ TEST_CASE("read_png reports missing, foreign, truncated and corrupt files by nam
   const std::size_t idat = bytes.find("IDAT");
   REQUIRE(idat != std::string::npos);
   flipped[idat + 10] ^= 0x5a;
-  write_bytes(dir / "crc.png", flipped);
-  REQUIRE_THROWS_WITH(read_png(dir / "crc.png"),
-                      Contains(dir / "crc.png") && Contains("corrupt PNG"));
+  write_bytes(dir.file("crc.png"), flipped);
+  REQUIRE_THROWS_WITH(read_png(dir.file("crc.png")),
+                      Contains(dir.file("crc.png")) && Contains("corrupt PNG"));
 
   // From memory: the same pixels as from the file, and the given name in every error.
   CHECK(decode_png(good.data(), good.size(), "in-memory").pixels ==
-        read_png(dir / "good.png").pixels);
+        read_png(dir.file("good.png")).pixels);
   CHECK_THROWS_WITH(decode_png(flipped.data(), flipped.size(), "in-memory"),
                     Contains("in-memory") && Contains("corrupt PNG"));
   CHECK_THROWS_WITH(decode_png(good.data(), 30, "in-memory"),
@@ -456,17 +444,17 @@ TEST_CASE("top_classes ranks by logit with softmax probabilities", "[predict]") 
 
 TEST_CASE("predict prints each image's top classes from the model's eval forward",
           "[predict][cli]") {
-  TempDir dir("cli_images");
+  TempDir dir("hsnet-test-predict-cli-images");
   const ModelMeta meta = tiny_meta();
   auto model = tiny_model(meta);
-  save_weights(*model, meta, dir / "model.safetensors");
+  save_weights(*model, meta, dir.file("model.safetensors"));
 
   // A gray image of the model's size, an RGB one (fed as luminance) and a larger gray one
   // (resized to 8x8).
   Generator gen(21);
   std::vector<Image> images = {make_image(1, 8, 8, gen), make_image(3, 8, 8, gen),
                                make_image(1, 16, 12, gen)};
-  const std::vector<std::string> names = {dir / "a.png", dir / "b.png", dir / "c.png"};
+  const std::vector<std::string> names = {dir.file("a.png"), dir.file("b.png"), dir.file("c.png")};
   for (std::size_t i = 0; i < images.size(); ++i) {
     const Image& im = images[i];
     PngSpec spec{static_cast<int>(im.width),
@@ -491,8 +479,8 @@ TEST_CASE("predict prints each image's top classes from the model's eval forward
   const Tensor expected = reference_logits(*model, meta, fitted, 3);
 
   std::string printed;
-  REQUIRE(run_predict({"--checkpoint", dir / "model.safetensors", "--topk", "3", "--threads", "1",
-                       "--batch-size", "2", names[0], names[1], names[2]},
+  REQUIRE(run_predict({"--checkpoint", dir.file("model.safetensors"), "--topk", "3", "--threads",
+                       "1", "--batch-size", "2", names[0], names[1], names[2]},
                       &printed) == 0);
   const std::vector<std::string> lines = split(printed, '\n');
   REQUIRE(lines.size() == 3);
@@ -509,43 +497,43 @@ TEST_CASE("predict prints each image's top classes from the model's eval forward
     REQUIRE(lines[i] == want);
   }
 
-  write_bytes(dir / "bad.png", {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 0});
+  write_bytes(dir.file("bad.png"), {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 0});
   REQUIRE_THROWS_WITH(
-      run_predict({"--checkpoint", dir / "model.safetensors", names[0], dir / "bad.png"}),
-      Contains(dir / "bad.png") && Contains("corrupt PNG"));
+      run_predict({"--checkpoint", dir.file("model.safetensors"), names[0], dir.file("bad.png")}),
+      Contains(dir.file("bad.png")) && Contains("corrupt PNG"));
   REQUIRE_THROWS_WITH(
-      run_predict({"--checkpoint", dir / "model.safetensors", "--topk", "0", names[0]}),
+      run_predict({"--checkpoint", dir.file("model.safetensors"), "--topk", "0", names[0]}),
       Contains("--topk"));
-  REQUIRE_THROWS_WITH(run_predict({"--checkpoint", dir / "model.safetensors"}),
+  REQUIRE_THROWS_WITH(run_predict({"--checkpoint", dir.file("model.safetensors")}),
                       Contains("nothing to do"));
+  REQUIRE_THROWS_WITH(run_predict({"--checkpoint", dir.file("model.safetensors"), "--logits",
+                                   dir.file("x.csv"), names[0]}),
+                      Contains("not both"));
   REQUIRE_THROWS_WITH(
-      run_predict({"--checkpoint", dir / "model.safetensors", "--logits", dir / "x.csv", names[0]}),
-      Contains("not both"));
-  REQUIRE_THROWS_WITH(
-      run_predict({"--checkpoint", dir / "model.safetensors", "--limit", "2", names[0]}),
+      run_predict({"--checkpoint", dir.file("model.safetensors"), "--limit", "2", names[0]}),
       Contains("--limit"));
-  REQUIRE_THROWS_WITH(run_predict({"--checkpoint", dir / "nope.safetensors", names[0]}),
-                      Contains(dir / "nope.safetensors"));
+  REQUIRE_THROWS_WITH(run_predict({"--checkpoint", dir.file("nope.safetensors"), names[0]}),
+                      Contains(dir.file("nope.safetensors")));
 }
 
 TEST_CASE("predict --logits writes the eval logits of the test split in file order",
           "[predict][cli]") {
-  TempDir dir("cli_logits");
+  TempDir dir("hsnet-test-predict-cli-logits");
   const ModelMeta meta = tiny_meta();
   auto model = tiny_model(meta);
-  save_weights(*model, meta, dir / "model.safetensors");
+  save_weights(*model, meta, dir.file("model.safetensors"));
   Generator gen(31);
   const int n = 9, limit = 7;
   const std::vector<std::uint8_t> pixels = write_idx_test_split(dir, n, gen);
   const Tensor expected = reference_logits(
       *model, meta, std::vector<std::uint8_t>(pixels.begin(), pixels.begin() + limit * 64), limit);
 
-  const std::string out = dir / "logits.csv";
+  const std::string out = dir.file("logits.csv");
   std::string printed;
-  REQUIRE(run_predict(
-              {"--checkpoint", dir / "model.safetensors", "--data", dir.path.string(), "--logits",
-               out, "--limit", std::to_string(limit), "--batch-size", "3", "--threads", "1"},
-              &printed) == 0);
+  REQUIRE(run_predict({"--checkpoint", dir.file("model.safetensors"), "--data", dir.path().string(),
+                       "--logits", out, "--limit", std::to_string(limit), "--batch-size", "3",
+                       "--threads", "1"},
+                      &printed) == 0);
   REQUIRE_THAT(printed, Contains("7 fashion-mnist test images") && Contains(out));
   std::ifstream f(out);
   std::string line;
@@ -565,20 +553,21 @@ TEST_CASE("predict --logits writes the eval logits of the test split in file ord
     ++rows;
   }
   REQUIRE(rows == limit);
-  for (const auto& entry : fs::directory_iterator(dir.path))
+  for (const auto& entry : fs::directory_iterator(dir.path()))
     REQUIRE(entry.path().string().find(".tmp-") == std::string::npos);
 
   // Failures leave an existing output as it was.
   write_bytes(out, {'o', 'l', 'd'});
-  REQUIRE_THROWS_WITH(run_predict({"--checkpoint", dir / "model.safetensors", "--data",
-                                   dir / "no_such_dir", "--logits", out}),
+  REQUIRE_THROWS_WITH(run_predict({"--checkpoint", dir.file("model.safetensors"), "--data",
+                                   dir.file("no_such_dir"), "--logits", out}),
                       Contains("no_such_dir"));
   REQUIRE(file_bytes(out) == std::vector<std::uint8_t>{'o', 'l', 'd'});
-  REQUIRE_THROWS_WITH(run_predict({"--checkpoint", dir / "model.safetensors", "--data",
-                                   dir.path.string(), "--logits", dir / "missing_dir/out.csv"}),
-                      Contains("cannot write"));
-  REQUIRE_THROWS_WITH(run_predict({"--checkpoint", dir / "model.safetensors", "--dataset",
-                                   "cifar10", "--data", dir.path.string(), "--logits", out}),
+  REQUIRE_THROWS_WITH(
+      run_predict({"--checkpoint", dir.file("model.safetensors"), "--data", dir.path().string(),
+                   "--logits", dir.file("missing_dir/out.csv")}),
+      Contains("cannot write"));
+  REQUIRE_THROWS_WITH(run_predict({"--checkpoint", dir.file("model.safetensors"), "--dataset",
+                                   "cifar10", "--data", dir.path().string(), "--logits", out}),
                       Contains("test_batch.bin"));
   REQUIRE(file_bytes(out) == std::vector<std::uint8_t>{'o', 'l', 'd'});
 }

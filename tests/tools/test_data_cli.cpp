@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 #include <filesystem>
 
+#include "test_util/temp_dir.h"
 #include "tests/data/http_server_util.h"
 #include "tests/data/image_tree_util.h"
 #include "tests/tools/cli_test_util.h"
@@ -15,11 +16,11 @@ using Catch::Contains;
 namespace fs = std::filesystem;
 
 TEST_CASE("data download refuses an archive that is not the published one", "[tools][data]") {
-  test::TempFolder temp("data_cli_download");
-  test::write_bytes(temp.path / "served/cifar-10-binary.tar.gz", {'n', 'o', 't'});
-  const fs::path dir = temp.path / "cifar";
+  test::TempDir temp("hsnet-test-data-cli-download");
+  test::write_bytes(temp.path() / "served/cifar-10-binary.tar.gz", {'n', 'o', 't'});
+  const fs::path dir = temp.path() / "cifar";
   SECTION("wrong checksum") {
-    test::LocalServer server(temp.path / "served");
+    test::LocalServer server(temp.path() / "served");
     const auto [status, out] = test::run_hsnet("data download cifar10 --dir " + dir.string(),
                                                "env HSNET_DATA_MIRROR=" + server.url());
     CHECK(status == 2);
@@ -34,24 +35,24 @@ TEST_CASE("data download refuses an archive that is not the published one", "[to
     CHECK_THAT(out, Contains("cannot fetch " + url + "cifar-10-binary.tar.gz"));
   }
   // Neither the dataset folder nor a staging folder beside it.
-  for (const auto& entry : fs::directory_iterator(temp.path))
+  for (const auto& entry : fs::directory_iterator(temp.path()))
     CHECK(entry.path().filename().string().find("cifar") == std::string::npos);
 }
 
 TEST_CASE("train without the data names the command that fetches it", "[tools][data]") {
-  test::TempFolder temp("data_cli_missing");
-  const std::string dir = (temp.path / "nowhere").string();
+  test::TempDir temp("hsnet-test-data-cli-missing");
+  const std::string dir = (temp.path() / "nowhere").string();
   const auto [status, out] = test::run_hsnet("train --dataset cifar10 --data " + dir + " --out " +
-                                             (temp.path / "run").string());
+                                             (temp.path() / "run").string());
   CHECK(status == 2);
   CHECK_THAT(out, Contains("no cifar10 data in " + dir) &&
                       Contains("`hsnet data download cifar10 --dir " + dir + "`"));
-  CHECK_FALSE(fs::exists(temp.path / "run"));
+  CHECK_FALSE(fs::exists(temp.path() / "run"));
 }
 
 TEST_CASE("a model trained on an image folder predicts its class names", "[tools][data]") {
-  test::TempFolder temp("data_cli_folder");
-  const fs::path root = temp.path / "images";
+  test::TempDir temp("hsnet-test-data-cli-folder");
+  const fs::path root = temp.path() / "images";
   for (const char* split : {"train", "val"}) {
     test::write_jpeg(root / split / "red/a.jpg", test::flat_image(3, 40, 48, {220, 20, 20}));
     test::write_png(root / split / "red/b.png", test::flat_image(3, 36, 36, {200, 40, 30}));
@@ -59,7 +60,7 @@ TEST_CASE("a model trained on an image folder predicts its class names", "[tools
     test::write_png(root / split / "blue/d.png", test::flat_image(1, 32, 44, {60}));
   }
   test::write_bytes(root / "train/blue/broken.jpg", {0xff, 0xd8, 0xff, 0xe0, 0, 16});
-  const std::string out_dir = (temp.path / "run").string();
+  const std::string out_dir = (temp.path() / "run").string();
   const std::string args = "train --dataset folder --data " + root.string() +
                            " --model resnet20_cifar --epochs 1 --batch-size 2 --threads 1"
                            " --out " +
