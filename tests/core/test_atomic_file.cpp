@@ -35,6 +35,27 @@ struct ScopedHook {
   ~ScopedHook() { hs::testing::set_fault_hook({}); }
 };
 
+// Forks a process that writes 1000 bytes to `path` through write_file_atomic and stops
+// (SIGSTOP, the pause hook) half-way through; returns its pid once it has stopped.
+pid_t paused_writer(const std::string& path) {
+  const pid_t child = ::fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    const std::string name = std::filesystem::path(path).filename().string();
+    ::setenv(hs::testing::kFaultEnvironmentVariable, ("pause:write:" + name).c_str(), 1);
+    try {
+      hs::write_file_atomic(path, std::string(1000, 'n'));
+    } catch (...) {
+      ::_exit(1);
+    }
+    ::_exit(0);
+  }
+  int status = 0;
+  REQUIRE(::waitpid(child, &status, WUNTRACED) == child);
+  REQUIRE(WIFSTOPPED(status));
+  return child;
+}
+
 }  // namespace
 
 TEST_CASE("write_file_atomic creates and replaces a file and leaves no temporary",
@@ -147,20 +168,8 @@ TEST_CASE("a pause hook stops the process inside the write, leaving the old file
   TempDir dir("hsnet-atomic-test");
   const std::string path = dir.file("weights.bin");
   hs::write_file_atomic(path, "old");
-  const pid_t child = ::fork();
-  REQUIRE(child >= 0);
-  if (child == 0) {
-    ::setenv(hs::testing::kFaultEnvironmentVariable, "pause:write:weights.bin", 1);
-    try {
-      hs::write_file_atomic(path, std::string(1000, 'n'));
-    } catch (...) {
-      ::_exit(1);
-    }
-    ::_exit(0);
-  }
+  const pid_t child = paused_writer(path);
   int status = 0;
-  REQUIRE(::waitpid(child, &status, WUNTRACED) == child);
-  REQUIRE(WIFSTOPPED(status));
   // Stopped with half the bytes in the temporary: the target is still the old file.
   CHECK(read_all(path) == "old");
   const std::string temp = path + ".tmp-" + std::to_string(child);
@@ -174,29 +183,11 @@ TEST_CASE("a pause hook stops the process inside the write, leaving the old file
 TEST_CASE("the temporaries of killed writers are removed, a live writer's kept",
           "[core][atomic_file]") {
   TempDir dir("hsnet-atomic-test");
-  // Forks a writer of `name` that stops inside its write; returns its pid.
-  const auto paused_writer = [&](const std::string& name) {
-    const pid_t child = ::fork();
-    REQUIRE(child >= 0);
-    if (child == 0) {
-      ::setenv(hs::testing::kFaultEnvironmentVariable, ("pause:write:" + name).c_str(), 1);
-      try {
-        hs::write_file_atomic(dir.file(name), std::string(1000, 'n'));
-      } catch (...) {
-        ::_exit(1);
-      }
-      ::_exit(0);
-    }
-    int status = 0;
-    REQUIRE(::waitpid(child, &status, WUNTRACED) == child);
-    REQUIRE(WIFSTOPPED(status));
-    return child;
-  };
-  const pid_t killed = paused_writer("last.json");
+  const pid_t killed = paused_writer(dir.file("last.json"));
   ::kill(killed, SIGKILL);
   int status = 0;
   REQUIRE(::waitpid(killed, &status, 0) == killed);
-  const pid_t alive = paused_writer("metrics.jsonl");
+  const pid_t alive = paused_writer(dir.file("metrics.jsonl"));
   const std::string stale = "last.json.tmp-" + std::to_string(killed);
   const std::string live = "metrics.jsonl.tmp-" + std::to_string(alive);
   REQUIRE(fs::exists(dir.file(stale)));
