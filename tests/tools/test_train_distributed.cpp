@@ -209,7 +209,9 @@ TEST_CASE("train --distributed: Ctrl-C to mpirun stops every rank with a checkpo
   REQUIRE(exe != nullptr);
   TempDir tmp;
   write_texture_dataset(tmp / "data", 48, 32);
-  tools::TrainConfig c = config(tmp.path(), "run", 8);
+  // Batch 2 per rank: a step must end within mpirun's 1 s grace also in a sanitizer build.
+  tools::TrainConfig c = config(tmp.path(), "run", 2);
+  c.limit_train = 16;
   c.epochs = 100000;  // runs until interrupted
   c.schedule = "constant";
   const std::string config_path = write_config(c, tmp / "c.json").string();
