@@ -32,14 +32,19 @@ inline std::vector<std::string> mpirun_environment() {
   return env;
 }
 
-// `env ... mpirun --oversubscribe -np RANKS` as a run_hsnet prefix; `passed` names variables
-// of the test's environment to pass on to the ranks with -x.
+// The launcher's arguments: `mpirun --oversubscribe -np RANKS`.
+inline std::vector<std::string> mpirun_arguments(int ranks) {
+  return {"mpirun", "--oversubscribe", "-np", std::to_string(ranks)};
+}
+
+// `env ... mpirun ...` as a run_hsnet prefix; `passed` names variables of the test's
+// environment to pass on to the ranks with -x.
 inline std::string mpirun_prefix(int ranks, const std::vector<std::string>& passed = {}) {
   std::string line = "env";
   for (const std::string& e : mpirun_environment()) line += " '" + e + "'";
-  line += " mpirun --oversubscribe";
+  for (const std::string& a : mpirun_arguments(ranks)) line += " " + a;
   for (const std::string& name : passed) line += " -x " + name;
-  return line + " -np " + std::to_string(ranks);
+  return line;
 }
 
 }  // namespace hs::test

@@ -223,9 +223,8 @@ TEST_CASE("train --distributed: Ctrl-C to mpirun stops every rank with a checkpo
     const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     ::dup2(fd, 1);
     ::dup2(fd, 2);
-    std::vector<std::string> args = {
-        "mpirun",   "--oversubscribe", "-np",          "2", exe, "train",
-        "--config", config_path,       "--distributed"};
+    std::vector<std::string> args = mpirun_arguments(2);
+    args.insert(args.end(), {exe, "train", "--config", config_path, "--distributed"});
     std::vector<char*> argv;
     for (std::string& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
