@@ -6,6 +6,9 @@ hsnet, torch, hsnet, torch ... over the rounds so slow drifts of the machine hit
     /usr/bin/python3 bench/compare.py --quick --models resnet20_cifar        # smoke test
     /usr/bin/python3 bench/compare.py --baseline old/hsnet   # also time an earlier hsnet build
 
+A model the --baseline binary does not know (it predates the model) is timed without it: a
+line says so, and its baseline cells read "-".
+
 PyTorch runs twice per round: as it runs by default ("torch"), and tuned as a
 performance-minded user runs it ("torch-tc": Debian's tcmalloc preloaded, which keeps glibc's
 allocator from mapping and unmapping every large activation buffer). Both sides' training
@@ -81,6 +84,22 @@ def find_tcmalloc():
     return found[0] if found else None
 
 
+def baseline_lacks(binary, models):
+    """The models an earlier hsnet build does not know: `summary` builds a model in
+    milliseconds and exits 2 with "unknown model" when the name is not one of its own."""
+    lacking = []
+    for model in models:
+        result = subprocess.run([binary, "summary", "--model", model], capture_output=True,
+                                text=True)
+        if result.returncode != 0:
+            if "unknown model" not in result.stderr + result.stdout:
+                tail = (result.stderr.strip() or result.stdout.strip()).splitlines()[-5:]
+                raise BenchError(f"compare: `{binary} summary --model {model}` failed (exit "
+                                 f"status {result.returncode}):\n" + "\n".join(tail))
+            lacking.append(model)
+    return lacking
+
+
 def sides(args):
     """Side name -> (program prefix, extra environment), in the order each round runs them."""
     torch = [args.python, os.path.join(HERE, "torch_bench.py")]
@@ -94,7 +113,7 @@ def sides(args):
     return out
 
 
-def commands(args, model, mode, batch):
+def commands(args, model, mode, batch, skip=()):
     """The command line and environment of each side for one run. A batch-1 step costs
     milliseconds, and PyTorch's first few are several times slower than the rest (one-time
     set-up per shape), so latency rows get at least 5 warm-up and 20 timed steps."""
@@ -103,7 +122,8 @@ def commands(args, model, mode, batch):
     common = ["--model", model, "--mode", mode, "--batch", str(batch), "--steps",
               str(steps), "--warmup", str(warmup), "--threads", str(args.threads),
               "--device", args.device]
-    return {side: (prefix + common, env) for side, (prefix, env) in sides(args).items()}
+    return {side: (prefix + common, env) for side, (prefix, env) in sides(args).items()
+            if side not in skip}
 
 
 def run_bench(cmd, env, case):
@@ -127,6 +147,8 @@ def run_bench(cmd, env, case):
 
 
 def summarise(runs):
+    if not runs:  # a side that skipped this row
+        return None
     speeds = [r["img_per_s"] for r in runs]
     return {"img_per_s": statistics.median(speeds), "min": min(speeds), "max": max(speeds),
             "peak_rss_mb": max(r["peak_rss_mb"] for r in runs), "runs": runs}
@@ -143,9 +165,10 @@ def table(rows, names):
         cells = [r["model"], r["mode"], str(r["batch"])]
         for n in names:
             side = r["sides"][n]
-            cells += [f"{side['img_per_s']:.1f}", f"({side['min']:.1f}-{side['max']:.1f})",
-                      f"{side['peak_rss_mb']:.0f}"]
-        cells += [f"{r['ratios'][n]:.2f}" for n in names[1:]]
+            cells += ["-", "", "-"] if side is None else [
+                f"{side['img_per_s']:.1f}", f"({side['min']:.1f}-{side['max']:.1f})",
+                f"{side['peak_rss_mb']:.0f}"]
+        cells += ["-" if r["ratios"][n] is None else f"{r['ratios'][n]:.2f}" for n in names[1:]]
         cells.append(f"{1000.0 * r['batch'] / r['sides']['hsnet']['img_per_s']:.1f}")
         body.append(cells)
     widths = [max(len(row[i]) for row in [head] + body) for i in range(len(head))]
@@ -165,10 +188,15 @@ def main(argv=None):
     runs = {case: {n: [] for n in names} for case in cases}
     started = time.time()
     try:
+        lacking = baseline_lacks(args.baseline, args.models) if args.baseline else []
+        for model in lacking:
+            print(f"compare: the baseline {args.baseline} has no model {model}; its rows are "
+                  "timed without the baseline", file=sys.stderr)
         # Rounds outermost: a burst of load on the machine lands in one round of every row.
         for round_index in range(args.rounds):
             for case in cases:
-                for side, (cmd, env) in commands(args, *case).items():
+                skip = ("base",) if case[0] in lacking else ()
+                for side, (cmd, env) in commands(args, *case, skip=skip).items():
                     result = run_bench(cmd, env, case)
                     runs[case][side].append(result)
                     print(f"[round {round_index + 1}/{args.rounds}, {time.time() - started:.0f} s] "
@@ -181,7 +209,8 @@ def main(argv=None):
     rows = []
     for case in cases:
         stats = {n: summarise(runs[case][n]) for n in names}
-        ratios = {n: stats["hsnet"]["img_per_s"] / stats[n]["img_per_s"] for n in names[1:]}
+        ratios = {n: None if stats[n] is None else stats["hsnet"]["img_per_s"] /
+                  stats[n]["img_per_s"] for n in names[1:]}
         rows.append({"model": case[0], "mode": case[1], "batch": case[2], "sides": stats,
                      "ratios": ratios})
     print(f"threads {args.threads}, device {args.device}, {args.rounds} rounds of "
