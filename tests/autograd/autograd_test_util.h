@@ -11,6 +11,7 @@
 #include "autograd/gradcheck.h"
 #include "autograd/variable.h"
 #include "core/tensor.h"
+#include "test_util/require_values.h"
 
 namespace hs::test {
 
@@ -74,21 +75,6 @@ inline std::vector<double> broadcast_values(const Tensor& t, const Shape& out_sh
     out[n] = v[flat];
   }
   return out;
-}
-
-inline void require_values(const Tensor& actual, const std::vector<double>& expected,
-                           double tol = 1e-12) {
-  const std::vector<double> a = actual.to_vector<double>();
-  REQUIRE(a.size() == expected.size());
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    INFO("element " << i << ": " << a[i] << " vs " << expected[i]);
-    REQUIRE(std::abs(a[i] - expected[i]) <= tol * (1.0 + std::abs(expected[i])));
-  }
-}
-
-inline void require_same(const Tensor& actual, const Tensor& expected, double tol = 1e-12) {
-  REQUIRE(actual.shape() == expected.shape());
-  require_values(actual, expected.to_vector<double>(), tol);
 }
 
 inline void require_gradcheck(const std::function<Variable(const std::vector<Variable>&)>& fn,

@@ -83,11 +83,11 @@ TEST_CASE("batch_norm_relu: gradcheck, and the same gradients as relu(batch_norm
     beta.zero_grad();
     const Variable composed =
         relu(batch_norm(x, gamma, beta, running_mean.clone(), running_var.clone(), training));
-    require_same(fused.data(), composed.data(), 0);
+    require_values(fused.data(), composed.data(), 0);
     composed.backward(dy);
-    require_same(dx, x.grad(), 1e-13);
-    require_same(dgamma, gamma.grad(), 1e-13);
-    require_same(dbeta, beta.grad(), 1e-13);
+    require_values(dx, x.grad(), 1e-13);
+    require_values(dgamma, gamma.grad(), 1e-13);
+    require_values(dbeta, beta.grad(), 1e-13);
   }
 }
 
@@ -115,12 +115,12 @@ TEST_CASE("batch_norm_add_relu: gradcheck, and the same result as relu(batch_nor
     for (Variable* v : {&x, &residual, &gamma, &beta}) v->zero_grad();
     const Variable composed = relu(add(
         batch_norm(x, gamma, beta, running_mean.clone(), running_var.clone(), training), residual));
-    require_same(fused.data(), composed.data(), 0);
+    require_values(fused.data(), composed.data(), 0);
     composed.backward(dy);
-    require_same(dx, x.grad(), 1e-13);
-    require_same(dr, residual.grad(), 0);
-    require_same(dgamma, gamma.grad(), 1e-13);
-    require_same(dbeta, beta.grad(), 1e-13);
+    require_values(dx, x.grad(), 1e-13);
+    require_values(dr, residual.grad(), 0);
+    require_values(dgamma, gamma.grad(), 1e-13);
+    require_values(dbeta, beta.grad(), 1e-13);
   }
 }
 

@@ -18,9 +18,11 @@
 #include "nn/hs_block.h"
 #include "nn/init.h"
 #include "nn/summary.h"
+#include "test_util/require_values.h"
 
 using namespace hs;
 using namespace hs::nn;
+using hs::test::require_values;
 
 namespace {
 
@@ -152,15 +154,6 @@ void randomize_batch_norms(Module& block, Generator& gen) {
   }
 }
 
-void require_close(const Tensor& a, const Tensor& b, double tol) {
-  REQUIRE(a.shape() == b.shape());
-  const std::vector<double> va = a.to_vector<double>(), vb = b.to_vector<double>();
-  for (std::size_t i = 0; i < va.size(); ++i) {
-    INFO("element " << i << ": " << va[i] << " vs " << vb[i]);
-    REQUIRE(std::abs(va[i] - vb[i]) <= tol * (1.0 + std::abs(vb[i])));
-  }
-}
-
 }  // namespace
 
 TEST_CASE("HSBlock: plan and output shape over s, w, r and carry side") {
@@ -270,8 +263,8 @@ TEST_CASE("HSBlock: stride 2 halves H and W (rounding up) and keeps the channels
   for (const HSGroupPlan& g : block.plan()) REQUIRE(g.carry_in == 0);
   const Variable x(rand({2, 6, 5, 6}, gen, DType::f64, -1.0, 1.0));
   const Variable y = block(x);
-  require_close(narrow(y, 1, 0, 2).data().contiguous(),
-                avg_pool2d(narrow(x, 1, 0, 2), 3, ops::Size2(2), 1).data(), 1e-12);
+  require_values(narrow(y, 1, 0, 2).data().contiguous(),
+                 avg_pool2d(narrow(x, 1, 0, 2), 3, ops::Size2(2), 1).data(), 1e-12);
   block.eval();
   const Variable y_eval = block(x);
   const auto params = parameters_by_name(block);
@@ -283,7 +276,7 @@ TEST_CASE("HSBlock: stride 2 halves H and W (rounding up) and keeps the channels
     const Variable expected = batch_norm_relu(
         conv, params.at("bns." + k + ".weight"), params.at("bns." + k + ".bias"),
         buffers.at("bns." + k + ".running_mean"), buffers.at("bns." + k + ".running_var"), false);
-    require_close(narrow(y_eval, 1, 2 * i, 2).data().contiguous(), expected.data(), 1e-12);
+    require_values(narrow(y_eval, 1, 2 * i, 2).data().contiguous(), expected.data(), 1e-12);
   }
 }
 
@@ -306,13 +299,13 @@ TEST_CASE("HSBlock: forward values match a hand-assembled reference (both carry 
         const Variable expected =
             reference_forward(x, widths, r, leading, parameters_by_name(block), running, training);
         const Variable y = block(x);
-        require_close(y.data(), expected.data(), 1e-12);
+        require_values(y.data(), expected.data(), 1e-12);
 
         // Both updated their running statistics once, in the same way (training only).
         for (auto& [name, b] : block.named_buffers()) {
           if (b.dtype() != DType::f64) continue;
           INFO(name);
-          require_close(b, running.at(name), 1e-12);
+          require_values(b, running.at(name), 1e-12);
         }
       }
     }
@@ -330,8 +323,8 @@ TEST_CASE("HSBlock: the carry side changes the result") {
   HSBlock leading(options(3, 4, 0.5, true));
   const Tensor a = trailing(x).data(), b = leading(x).data();
   // Group 1 passes through unchanged on both sides.
-  require_close(a.narrow(1, 0, 4).contiguous(), x.data().narrow(1, 0, 4).contiguous(), 0.0);
-  require_close(b.narrow(1, 0, 4).contiguous(), x.data().narrow(1, 0, 4).contiguous(), 0.0);
+  require_values(a.narrow(1, 0, 4).contiguous(), x.data().narrow(1, 0, 4).contiguous(), 0.0);
+  require_values(b.narrow(1, 0, 4).contiguous(), x.data().narrow(1, 0, 4).contiguous(), 0.0);
   const std::vector<double> va = a.to_vector<double>(), vb = b.to_vector<double>();
   double diff = 0;
   for (std::size_t i = 0; i < va.size(); ++i) diff = std::max(diff, std::abs(va[i] - vb[i]));

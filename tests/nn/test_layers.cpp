@@ -20,28 +20,16 @@
 #include "nn/linear.h"
 #include "nn/sequential.h"
 #include "nn/summary.h"
+#include "test_util/require_values.h"
 
 using namespace hs;
 using namespace hs::nn;
+using hs::test::require_values;
 
 namespace {
 
 Tensor uniform64(const Shape& shape, Generator& gen, double lo = -1.0, double hi = 1.0) {
   return rand(shape, gen, DType::f64, lo, hi);
-}
-
-void require_close(const Tensor& actual, const std::vector<double>& expected, double tol = 1e-12) {
-  const std::vector<double> a = actual.to_vector<double>();
-  REQUIRE(a.size() == expected.size());
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    INFO("element " << i << ": " << a[i] << " vs " << expected[i]);
-    REQUIRE(std::abs(a[i] - expected[i]) <= tol * (1.0 + std::abs(expected[i])));
-  }
-}
-
-void require_close(const Tensor& actual, const Tensor& expected, double tol = 1e-12) {
-  REQUIRE(actual.shape() == expected.shape());
-  require_close(actual, expected.to_vector<double>(), tol);
 }
 
 // Direct-loop convolution of x [N,C,H,W] with w [O, C/g, K, K] and optional bias.
@@ -147,10 +135,10 @@ TEST_CASE("Conv2d: forward equals conv2d and a direct loop") {
     const Variable y = conv(x);
     const Variable expected =
         conv2d(x, conv.weight, conv.bias, o.stride, o.padding, o.dilation, o.groups);
-    require_close(y.data(), expected.data());
-    require_close(y.data(),
-                  naive_conv(x.data(), conv.weight.data(), o.bias ? conv.bias.data() : Tensor(),
-                             o.stride, o.padding, o.dilation, o.groups));
+    require_values(y.data(), expected.data());
+    require_values(y.data(),
+                   naive_conv(x.data(), conv.weight.data(), o.bias ? conv.bias.data() : Tensor(),
+                              o.stride, o.padding, o.dilation, o.groups));
     REQUIRE(conv.named_parameters().size() == (o.bias ? 2u : 1u));
   }
 }
@@ -204,7 +192,7 @@ TEST_CASE("Linear: forward, MACs, no-bias variant and errors") {
   fc.to(DType::f64);
   const Variable x(uniform64({4, 5}, gen));
   const Variable y = fc(x);
-  require_close(y.data(), linear(x, fc.weight, fc.bias).data());
+  require_values(y.data(), linear(x, fc.weight, fc.bias).data());
   const auto xv = x.data().to_vector<double>(), w = fc.weight.data().to_vector<double>(),
              b = fc.bias.data().to_vector<double>();
   std::vector<double> expected;
@@ -214,7 +202,7 @@ TEST_CASE("Linear: forward, MACs, no-bias variant and errors") {
       for (int i = 0; i < 5; ++i) acc += xv[n * 5 + i] * w[o * 5 + i];
       expected.push_back(acc);
     }
-  require_close(y.data(), expected);
+  require_values(y.data(), expected);
   REQUIRE(fc.macs({4, 5}, {4, 3}) == 4 * 5 * 3);
   REQUIRE(fc.extra_repr() == "in_features=5, out_features=3");
 
@@ -223,7 +211,7 @@ TEST_CASE("Linear: forward, MACs, no-bias variant and errors") {
   REQUIRE(plain.named_parameters().size() == 1);
   REQUIRE(plain.extra_repr() == "in_features=5, out_features=3, bias=False");
   plain.to(DType::f64);
-  require_close(plain(x).data(), linear(x, plain.weight).data());
+  require_values(plain(x).data(), linear(x, plain.weight).data());
 
   REQUIRE_THROWS_WITH(Linear(0, 3), Catch::Contains("Linear") && Catch::Contains("positive"));
   REQUIRE_THROWS_WITH(Linear(3, -1), Catch::Contains("Linear"));
@@ -243,17 +231,17 @@ TEST_CASE("BatchNorm2d: training normalises with batch statistics and updates ru
     const Variable y = bn(x);
     std::vector<double> mean, var;
     channel_stats(x.data(), mean, var);
-    require_close(y.data(),
-                  naive_bn(x.data(), mean, var, bn.weight.data(), bn.bias.data(), 1e-3, false));
-    require_close(y.data(),
-                  batch_norm(x, bn.weight, bn.bias, Tensor(), Tensor(), true, 0.3, 1e-3).data());
+    require_values(y.data(),
+                   naive_bn(x.data(), mean, var, bn.weight.data(), bn.bias.data(), 1e-3, false));
+    require_values(y.data(),
+                   batch_norm(x, bn.weight, bn.bias, Tensor(), Tensor(), true, 0.3, 1e-3).data());
     const double n = 2 * 4 * 5;
     for (int c = 0; c < 3; ++c) {
       running_mean[c] = 0.7 * running_mean[c] + 0.3 * mean[c];
       running_var[c] = 0.7 * running_var[c] + 0.3 * var[c] * n / (n - 1);
     }
-    require_close(bn.running_mean, running_mean);
-    require_close(bn.running_var, running_var);
+    require_values(bn.running_mean, running_mean);
+    require_values(bn.running_var, running_var);
     REQUIRE(bn.num_batches_tracked.item() == step);
   }
 }
@@ -270,11 +258,11 @@ TEST_CASE("BatchNorm2d: eval uses the running statistics and tracks nothing") {
   bn.eval();
   const Variable x(uniform64({3, 4, 2, 3}, gen, -2.0, 2.0));
   const Variable y = bn(x);
-  require_close(y.data(),
-                naive_bn(x.data(), mean, var, bn.weight.data(), bn.bias.data(), 1e-5, false));
+  require_values(y.data(),
+                 naive_bn(x.data(), mean, var, bn.weight.data(), bn.bias.data(), 1e-5, false));
   // Eval reads the statistics without changing them or the counter.
-  require_close(bn.running_mean, mean, 0.0);
-  require_close(bn.running_var, var, 0.0);
+  require_values(bn.running_mean, mean, 0.0);
+  require_values(bn.running_var, var, 0.0);
   REQUIRE(bn.num_batches_tracked.item() == 0);
   // Batch 1 is fine in eval (no batch statistics needed).
   REQUIRE(bn(Variable(uniform64({1, 4, 1, 1}, gen))).shape() == Shape{1, 4, 1, 1});
@@ -296,8 +284,8 @@ TEST_CASE("BatchNorm2d: the fused ReLU variant and errors") {
   const std::vector<double> a = plain(x).data().to_vector<double>();
   std::vector<double> expected;
   for (double v : a) expected.push_back(std::max(v, 0.0));
-  require_close(fused(x).data(), expected);
-  require_close(fused.running_var, plain.running_var);
+  require_values(fused(x).data(), expected);
+  require_values(fused.running_var, plain.running_var);
   REQUIRE(fused.extra_repr() == "3, eps=1e-05, momentum=0.1, fused ReLU");
 
   REQUIRE_THROWS_WITH(BatchNorm2d(0), Catch::Contains("BatchNorm2d") && Catch::Contains("got 0"));
@@ -310,12 +298,12 @@ TEST_CASE("Parameter-free layers equal their functional ops") {
 
   std::vector<double> relu_expected;
   for (double v : x.data().to_vector<double>()) relu_expected.push_back(std::max(v, 0.0));
-  require_close(ReLU()(x).data(), relu_expected);
+  require_values(ReLU()(x).data(), relu_expected);
 
   MaxPool2d max_pool(3, 2, 1);
   const Variable m = max_pool(x);
   REQUIRE(m.shape() == Shape{2, 3, 3, 3});
-  require_close(m.data(), max_pool2d(x, 3, ops::Size2(2), 1).data());
+  require_values(m.data(), max_pool2d(x, 3, ops::Size2(2), 1).data());
   // The top-left window covers rows 0..1, cols 0..1 (padding excluded).
   const auto xv = x.data().to_vector<double>();
   REQUIRE(m.data().to_vector<double>()[0] == std::max({xv[0], xv[1], xv[6], xv[7]}));
@@ -324,7 +312,7 @@ TEST_CASE("Parameter-free layers equal their functional ops") {
   AvgPool2d avg_pool(2, 2);
   const Variable a = avg_pool(x);
   REQUIRE(a.shape() == Shape{2, 3, 2, 3});
-  require_close(a.data(), avg_pool2d(x, 2, ops::Size2(2), 0).data());
+  require_values(a.data(), avg_pool2d(x, 2, ops::Size2(2), 0).data());
   REQUIRE(a.data().to_vector<double>()[0] == Approx((xv[0] + xv[1] + xv[6] + xv[7]) / 4));
 
   const Variable g = AdaptiveAvgPool2d()(x);
@@ -335,12 +323,12 @@ TEST_CASE("Parameter-free layers equal their functional ops") {
     for (int i = 0; i < 30; ++i) s += xv[p * 30 + i];
     plane_means.push_back(s / 30);
   }
-  require_close(g.data(), plane_means);
+  require_values(g.data(), plane_means);
   REQUIRE_THROWS_WITH(AdaptiveAvgPool2d(2), Catch::Contains("AdaptiveAvgPool2d"));
 
   const Variable f = Flatten()(x);
   REQUIRE(f.shape() == Shape{2, 90});
-  require_close(f.data(), xv, 0.0);
+  require_values(f.data(), xv, 0.0);
 
   Identity identity;
   REQUIRE(identity(x).same(x));
@@ -359,7 +347,7 @@ TEST_CASE("Sequential: applies its children in order, named 0, 1, ...") {
   REQUIRE(&seq.at<Linear>(2) == fc2.get());
   REQUIRE(seq.named_parameters()[2].first == "2.weight");
   const Variable x(uniform64({3, 4}, gen));
-  require_close(seq(x).data(), (*fc2)(relu((*fc1)(x))).data());
+  require_values(seq(x).data(), (*fc2)(relu((*fc1)(x))).data());
   seq.push_back(std::make_shared<Identity>());
   REQUIRE(seq.named_children().back().first == "3");
 
