@@ -6,6 +6,12 @@
 // not the initial mean 0 / variance 1); with --fold-bn, every batch norm is folded into the
 // convolution before it, as `hsnet eval` and `hsnet predict` run by default.
 // bench/torch_bench.py does the same in PyTorch (unfolded).
+// Before it, a "flops:" line gives the arithmetic rate the step reached: the model's
+// convolution and linear MACs per image (as `hsnet summary` counts them), times 2 FLOPs per
+// MAC, times 3 in train mode (forward, backward-input, backward-weight), over the median step;
+// on the CPU also as a fraction of what cblas_sgemm reaches on a 1024^3 product with the same
+// threads, timed in the same process after the steps (the roofline a GEMM-bound step could
+// approach). Batch norm, pooling and elementwise work are not counted.
 // The last line is machine-readable:
 // bench: model=NAME mode=MODE batch=B img_per_s=<float> ms_per_step=<float> peak_rss_mb=<float>
 #include <sys/resource.h>
@@ -14,6 +20,7 @@
 #include <chrono>
 #include <cstdio>
 #include <iostream>
+#include <vector>
 
 #include "autograd/grad_mode.h"
 #include "autograd/loss.h"
@@ -22,7 +29,9 @@
 #include "models/registry.h"
 #include "nn/init.h"
 #include "nn/sgd.h"
+#include "nn/summary.h"
 #include "ops/conv2d.h"
+#include "ops/matmul.h"
 #include "tools/commands.h"
 #include "tools/model_args.h"
 
@@ -41,6 +50,22 @@ double peak_rss_mb() {
   rusage usage{};
   getrusage(RUSAGE_SELF, &usage);
   return usage.ru_maxrss / 1024.0;  // Linux reports KiB
+}
+
+// GFLOP/s of an n^3 f32 product through ops::matmul (cblas_sgemm on the CPU) on the current
+// threads: the median of 7 timed products after one untimed.
+double sgemm_gflop_per_s(std::int64_t n = 1024) {
+  Generator gen(2);
+  const Tensor a = randn({n, n}, gen), b = randn({n, n}, gen);
+  std::vector<double> seconds;
+  for (int i = 0; i < 8; ++i) {
+    const auto t0 = std::chrono::steady_clock::now();
+    const Tensor c = ops::matmul(a, b);
+    const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    if (i > 0) seconds.push_back(s);
+  }
+  std::sort(seconds.begin(), seconds.end());
+  return 2.0 * n * n * n / seconds[seconds.size() / 2] / 1e9;
 }
 
 }  // namespace
@@ -91,6 +116,7 @@ Command add_bench(CLI::App& app) {
 
     nn::manual_seed(0);
     auto model = models::create_model(a->model.model, options);
+    const std::int64_t macs = nn::summarize(*model, {1, channels, size, size}).total_macs;
     model->to(device);
     const bool train = a->mode == "train";
     Generator gen(1);
@@ -143,10 +169,20 @@ Command add_bench(CLI::App& app) {
     const double median = ms[ms.size() / 2];
     std::printf("steps: min %.1f ms, median %.1f ms, max %.1f ms (threads %d, OpenMP wait: %s)\n",
                 ms.front(), median, ms.back(), num_threads(), openmp_wait_description());
+    const double rss = peak_rss_mb();  // before the sgemm reference allocates its operands
+    const double gflop_per_image = (train ? 3 : 1) * 2.0 * static_cast<double>(macs) / 1e9;
+    const double gflop_per_s = gflop_per_image * a->batch * 1000.0 / median;
+    std::printf("flops: macs_per_image=%lld gflop_per_image=%.6g gflop_per_s=%.6g",
+                static_cast<long long>(macs), gflop_per_image, gflop_per_s);
+    if (device.is_cpu()) {
+      const double sgemm = sgemm_gflop_per_s();
+      std::printf(" sgemm_gflop_per_s=%.6g of_sgemm=%.6g", sgemm, gflop_per_s / sgemm);
+    }
+    std::printf("\n");
     std::printf(
         "bench: model=%s mode=%s batch=%lld img_per_s=%.2f ms_per_step=%.2f peak_rss_mb=%.1f\n",
         a->model.model.c_str(), a->mode.c_str(), static_cast<long long>(a->batch),
-        a->batch * 1000.0 / median, median, peak_rss_mb());
+        a->batch * 1000.0 / median, median, rss);
     return 0;
   };
 }

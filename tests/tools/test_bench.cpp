@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 #include <regex>
 #include <string>
+#include <utility>
 
 #include "cli_test_util.h"
 
@@ -71,4 +72,33 @@ TEST_CASE("hsnet bench's train step may leave out the optimizer; bad choices are
   const auto [bad_calibrate, out2] = run_hsnet(kTinyBench + " --mode infer --calibrate -1");
   CHECK(bad_calibrate == 2);
   CHECK(out2.find("--calibrate must be >= 0") != std::string::npos);
+}
+
+TEST_CASE("hsnet bench's flops line counts the summary's MACs and matches its own timing",
+          "[tools][bench]") {
+  const auto [summary_status, summary] = run_hsnet("summary --model resnet20_cifar --input 3x8x8");
+  INFO(summary);
+  REQUIRE(summary_status == 0);
+  std::smatch total;
+  REQUIRE(std::regex_search(summary, total, std::regex(R"(total params=\d+ macs=(\d+))")));
+  const double macs = std::stod(total[1]);
+  for (const auto& [mode, passes] : {std::pair{"train", 3}, std::pair{"infer", 1}}) {
+    const auto [status, out] = run_hsnet(kTinyBench + " --mode " + mode);
+    INFO(mode << "\n" << out);
+    REQUIRE(status == 0);
+    std::smatch f, b;
+    REQUIRE(std::regex_search(
+        out, f,
+        std::regex(R"(flops: macs_per_image=(\d+) gflop_per_image=(\S+) gflop_per_s=(\S+) )"
+                   R"(sgemm_gflop_per_s=(\S+) of_sgemm=(\S+)\n)")));
+    REQUIRE(std::regex_search(out, b, std::regex(R"(batch=(\d+) img_per_s=(\S+) ms_per_step)")));
+    CHECK(std::stod(f[1]) == macs);
+    const double gflop_per_image = std::stod(f[2]);
+    CHECK(gflop_per_image == Approx(passes * 2.0 * macs / 1e9).epsilon(1e-5));
+    // The rate is the bench line's images per second times the work per image.
+    CHECK(std::stod(f[3]) == Approx(gflop_per_image * std::stod(b[2])).epsilon(1e-3));
+    const double sgemm = std::stod(f[4]);
+    CHECK(sgemm > 0.1);  // a 1024^3 product on one thread of any machine this runs on
+    CHECK(std::stod(f[5]) == Approx(std::stod(f[3]) / sgemm).epsilon(1e-4));
+  }
 }
