@@ -1,3 +1,8 @@
+// The training run: one class, Run, whose members are the steps a reader follows in order
+// (load_data, build, prepare, train_epoch -> train_step, finish_epoch, save_checkpoint,
+// restore, summarise), plus the resume state (Progress) its checkpoints record. Longer than
+// the ~400 lines of a library file because the steps share Run's state; split across files
+// they would need that state in a header of its own for no reader's gain.
 #include "tools/trainer.h"
 
 #include <unistd.h>
