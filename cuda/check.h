@@ -6,6 +6,7 @@
 #include <cuda_runtime_api.h>
 
 #include "core/error.h"
+#include "cuda/cublas.h"
 
 namespace hs::cuda::detail {
 
@@ -17,8 +18,8 @@ namespace hs::cuda::detail {
 
 [[noreturn]] inline void throw_cublas_error(cublasStatus_t status, const char* call,
                                             const char* file, int line) {
-  HS_FAIL("cuBLAS error ", static_cast<int>(status), " (", cublasGetStatusName(status), ": ",
-          cublasGetStatusString(status), ") in ", call, " at ", file, ":", line);
+  HS_FAIL("cuBLAS error ", static_cast<int>(status), " (", cublas().status_name(status), ": ",
+          cublas().status_string(status), ") in ", call, " at ", file, ":", line);
 }
 
 }  // namespace hs::cuda::detail

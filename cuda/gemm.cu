@@ -7,6 +7,7 @@
 #include <limits>
 
 #include "cuda/check.h"
+#include "cuda/cublas.h"
 #include "cuda/gemm.h"
 #include "cuda/stream.h"
 
@@ -45,15 +46,15 @@ void gemm(DType dtype, bool trans_a, bool trans_b, std::int64_t m, std::int64_t 
   if (dtype == DType::f32) {
     const float fa = static_cast<float>(alpha);
     const float fb = static_cast<float>(beta);
-    HS_CUBLAS_CHECK(cublasSgemmStridedBatched(handle, op_b, op_a, cn, cm, ck, &fa,
-                                              static_cast<const float*>(b), cldb, stride_b,
-                                              static_cast<const float*>(a), clda, stride_a, &fb,
-                                              static_cast<float*>(c), cldc, stride_c, cbatch));
+    HS_CUBLAS_CHECK(cublas().sgemm_strided_batched(
+        handle, op_b, op_a, cn, cm, ck, &fa, static_cast<const float*>(b), cldb, stride_b,
+        static_cast<const float*>(a), clda, stride_a, &fb, static_cast<float*>(c), cldc, stride_c,
+        cbatch));
   } else {
-    HS_CUBLAS_CHECK(cublasDgemmStridedBatched(handle, op_b, op_a, cn, cm, ck, &alpha,
-                                              static_cast<const double*>(b), cldb, stride_b,
-                                              static_cast<const double*>(a), clda, stride_a, &beta,
-                                              static_cast<double*>(c), cldc, stride_c, cbatch));
+    HS_CUBLAS_CHECK(cublas().dgemm_strided_batched(
+        handle, op_b, op_a, cn, cm, ck, &alpha, static_cast<const double*>(b), cldb, stride_b,
+        static_cast<const double*>(a), clda, stride_a, &beta, static_cast<double*>(c), cldc,
+        stride_c, cbatch));
   }
 }
 

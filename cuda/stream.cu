@@ -1,4 +1,5 @@
 #include "cuda/check.h"
+#include "cuda/cublas.h"
 #include "cuda/stream.h"
 
 namespace hs::cuda {
@@ -17,8 +18,8 @@ cudaStream_t stream() {
 cublasHandle_t cublas_handle() {
   static const cublasHandle_t created = [] {
     cublasHandle_t h = nullptr;
-    HS_CUBLAS_CHECK(cublasCreate(&h));
-    HS_CUBLAS_CHECK(cublasSetStream(h, stream()));
+    HS_CUBLAS_CHECK(cublas().create(&h));
+    HS_CUBLAS_CHECK(cublas().set_stream(h, stream()));
     return h;
   }();
   return created;
