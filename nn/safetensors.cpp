@@ -197,7 +197,8 @@ Header parse_header(std::string_view text, std::uint64_t data_size, const std::s
   nlohmann::json json;
   try {
     json = nlohmann::json::parse(text.begin(), text.end());
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {
+    // parse_error, and out_of_range for a number beyond a double (found by fuzzing).
     HS_FAIL(where, ": header is not valid JSON: ", e.what());
   }
   HS_CHECK(json.is_object(), where, ": header is a JSON ", json.type_name(), ", not an object");

@@ -309,6 +309,9 @@ TEST_CASE("malformed headers are rejected naming the file and the key or offset"
   };
   const std::vector<Case> cases = {
       {"invalid JSON", R"({"w": {"dtype": "F32")", 0, {"header is not valid JSON"}},
+      // A number beyond a double: the JSON parser's out_of_range, not a parse error (fuzzing
+      // found it escaping as a non-hs::Error exception).
+      {"number overflowing a double", R"({"w": 1E400})", 0, {"header is not valid JSON"}},
       {"JSON array", "[1, 2]", 0, {"header is a JSON array, not an object"}},
       {"entry not an object", R"({"w": 3})", 0, {"tensor 'w' is a JSON number, not an object"}},
       {"missing dtype",
