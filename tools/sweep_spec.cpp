@@ -38,7 +38,11 @@ void set_key(json& config, const std::string& key, const json& value) {
   const std::string head = key.substr(0, dot), tail = key.substr(dot + 1);
   HS_CHECK(head == "model_options" && !tail.empty() && tail.find('.') == std::string::npos,
            "sweep: key '", key, "' must be a training key or model_options.<option>");
-  config["model_options"][tail] = value;
+  json& options = config["model_options"];
+  // A base or an axis may have set model_options to something else (found by fuzzing).
+  HS_CHECK(options.is_null() || options.is_object(), "sweep: key '", key,
+           "' needs 'model_options' to be an object, but it is a JSON ", options.type_name());
+  options[tail] = value;
 }
 
 // Short, file-name-safe text of one axis value in a trial name.

@@ -153,6 +153,15 @@ TEST_CASE("sweep spec: every error names its key or value") {
   require_error(spec_with({{"grid", {{"out", {"a"}}}}}), "'out' cannot be an axis");
   require_error(spec_with({{"grid", {{"model_options.a.b", {1}}}}}),
                 "must be a training key or model_options.<option>");
+  // model_options that is not an object, from the base or from an axis before the option's.
+  ojson numeric_options = base_config();
+  numeric_options["model_options"] = 1;
+  require_error(spec_with({{"base", numeric_options}, {"grid", {{"model_options.s", {3}}}}}),
+                "key 'model_options.s' needs 'model_options' to be an object, but it is a JSON "
+                "number");
+  require_error(
+      spec_with({{"grid", {{"model_options", {2}}, {"model_options.s", {3}}}}}),
+      "key 'model_options.s' needs 'model_options' to be an object, but it is a JSON number");
   require_error(spec_with({{"grid", grid}, {"set", 1}}), "'set' must be an object");
   require_error(spec_with({{"grid", grid}, {"set", {{"nonsense", 1}}}}), "unknown key 'nonsense'");
   require_error(spec_with({{"grid", grid}, {"seeds", ojson::array()}}),
