@@ -7,7 +7,8 @@ fuzz/run_fuzzer.sh) until its edge coverage ("cov:") has not grown for --quiet s
 for --max seconds in all, whichever comes first; a row says which ended it. Needs a build
 made with -Dfuzz=true (clang, libFuzzer). New corpus entries stay in the scratch folder
 (--keep DIR copies them out); crashes and slow units go to DIR/artifacts/<target>/ under
---keep, or a scratch folder otherwise, and are listed.
+--keep, or a scratch folder otherwise, and are listed. --continue DIR starts from the corpus an
+earlier --keep DIR grew as well, so a target that did not level off can go on where it was.
 """
 import argparse
 import os
@@ -26,9 +27,9 @@ TARGETS = ["safetensors", "idx", "cifar", "png", "jpeg", "train_config", "resume
 STATUS = re.compile(r"^#(\d+)\s+(\w+)\s+cov: (\d+) ft: (\d+) corp: (\d+)/")
 
 
-def fuzz(binary, corpus, scratch, artifacts, quiet, limit):
+def fuzz(binary, corpora, scratch, artifacts, quiet, limit):
     cmd = [binary, "-max_len=16384", "-timeout=20", "-rss_limit_mb=2048", "-print_final_stats=1",
-           f"-max_total_time={limit}", f"-artifact_prefix={artifacts}/", scratch, corpus]
+           f"-max_total_time={limit}", f"-artifact_prefix={artifacts}/", scratch] + corpora
     started = time.time()
     proc = subprocess.Popen(cmd, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True,
                             errors="replace")
@@ -67,6 +68,8 @@ def main(argv=None):
     p.add_argument("--quiet", type=int, default=600, help="seconds without new coverage")
     p.add_argument("--max", type=int, default=3600, help="seconds per target at most")
     p.add_argument("--keep", metavar="DIR", help="copy each grown corpus and artifacts here")
+    p.add_argument("--continue", dest="resume", metavar="DIR",
+                   help="also start from DIR/corpus/<target> (an earlier --keep DIR)")
     args = p.parse_args(argv)
     for target in args.targets:
         if target not in TARGETS:
@@ -81,8 +84,10 @@ def main(argv=None):
             base = args.keep or tmp
             artifacts = os.path.join(base, "artifacts", target)
             os.makedirs(artifacts, exist_ok=True)
-            s = fuzz(binary, os.path.join(HERE, "corpus", target), scratch, artifacts, args.quiet,
-                     args.max)
+            corpora = [os.path.join(HERE, "corpus", target)]
+            if args.resume and os.path.isdir(os.path.join(args.resume, "corpus", target)):
+                corpora.append(os.path.join(args.resume, "corpus", target))
+            s = fuzz(binary, corpora, scratch, artifacts, args.quiet, args.max)
             if args.keep:
                 shutil.copytree(scratch, os.path.join(args.keep, "corpus", target),
                                 dirs_exist_ok=True)
