@@ -1,6 +1,8 @@
 // hsnet: the command line of the hsnet framework.
 #include <cstdio>
+#include <exception>
 #include <map>
+#include <string>
 
 #include "core/error.h"
 #include "core/threads.h"
@@ -37,13 +39,37 @@ int main(int argc, char** argv) {
       hs::tools::add_explain);
   add("data", "download a dataset (data download cifar10), or time image decoding",
       hs::tools::add_data);
-  CLI11_PARSE(app, argc, argv);
+  // CLI11 answers an unknown first word with "A subcommand is required": name the word.
+  if (argc > 1 && argv[1][0] != '-') {
+    std::string names;
+    bool known = false;
+    for (const auto& [sub, run] : commands) {
+      known = known || sub->get_name() == argv[1];
+      names += (names.empty() ? "" : ", ") + sub->get_name();
+    }
+    if (!known) {
+      std::fprintf(stderr, "error: unknown command '%s' (commands: %s)\n", argv[1], names.c_str());
+      return 2;
+    }
+  }
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // CLI11 prints the help (exit 0) or the bad option and a hint; a bad option, value or
+    // subcommand is a user error like any other (README: exit status 2), not CLI11's 100-range.
+    return app.exit(e) == 0 ? 0 : 2;
+  }
   try {
     for (auto& [sub, run] : commands)
       if (sub->parsed()) return run();
   } catch (const hs::Error& e) {
     std::fprintf(stderr, "error: %s\n", e.what());
     return 2;
+  } catch (const std::exception& e) {
+    // Not a user error but a fault of hsnet's (or the machine: out of memory): said in one
+    // line and exit status 1, never an abort by an uncaught exception.
+    std::fprintf(stderr, "error: internal error: %s\n", e.what());
+    return 1;
   }
   return 0;
 }
