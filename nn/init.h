@@ -17,4 +17,20 @@ Tensor kaiming_normal_fan_out(const Shape& shape, DType dtype = DType::f32);
 // Uniform in [-bound, bound).
 Tensor uniform(const Shape& shape, double bound, DType dtype = DType::f32);
 
+// While one lives on this thread, the two functions above return uninitialised tensors of
+// their shape and draw nothing from the generator: for building a model only to check its
+// options and shapes (hsnet sweep checks every trial's model before any trains), where
+// drawing the weights of a wide model cost most of the time (the role of transformers'
+// no_init_weights). Nests.
+class SkipInit {
+ public:
+  SkipInit();
+  ~SkipInit();
+  SkipInit(const SkipInit&) = delete;
+  SkipInit& operator=(const SkipInit&) = delete;
+
+ private:
+  bool previous_;
+};
+
 }  // namespace hs::nn

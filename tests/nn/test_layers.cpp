@@ -355,3 +355,27 @@ TEST_CASE("Sequential: applies its children in order, named 0, 1, ...") {
   REQUIRE(empty.empty());
   REQUIRE(empty(x).same(x));
 }
+
+TEST_CASE("SkipInit: layers get their shapes but no drawn weights, and the generator stays") {
+  manual_seed(21);
+  const Generator::State before = global_generator().state();
+  {
+    const SkipInit skip;
+    {
+      const SkipInit nested;  // nesting keeps skipping after the inner one ends
+    }
+    Conv2d conv(conv_options(3, 8, 3, 1, 1, 1, 1, false));
+    Linear linear(8, 4);
+    CHECK(conv.weight.data().shape() == Shape{8, 3, 3, 3});
+    CHECK(linear.weight.data().shape() == Shape{4, 8});
+  }
+  const Generator::State after = global_generator().state();
+  CHECK(after.s == before.s);
+  CHECK(after.has_spare == before.has_spare);
+  // Once it ends, weights are drawn again: the same as right after manual_seed.
+  Conv2d drawn(conv_options(3, 8, 3, 1, 1, 1, 1, false));
+  manual_seed(21);
+  Conv2d reference(conv_options(3, 8, 3, 1, 1, 1, 1, false));
+  require_values(drawn.weight.data(), reference.weight.data().to_vector<double>(), 0.0);
+  CHECK(global_generator().state().s != before.s);
+}
