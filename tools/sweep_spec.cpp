@@ -182,6 +182,10 @@ SweepSpec SweepSpec::parse(const ojson& spec, const std::string& out) {
     HS_CHECK(spec["set"].is_object(), "sweep: 'set' must be an object of key: value");
     for (const auto& [key, v] : spec["set"].items()) set_key(base, key, plain(v));
   }
+  // The base's own seed, unless 'seeds' replaces it (found by fuzzing: a seed of another type
+  // escaped as nlohmann's type_error).
+  HS_CHECK(!base.contains("seed") || (base["seed"].is_number_integer() && base["seed"] >= 0),
+           "sweep: the base config's 'seed' must be an integer >= 0, got ", base["seed"].dump());
   std::vector<std::uint64_t> seeds = {base.value("seed", std::uint64_t{0})};
   if (spec.contains("seeds")) {
     const ojson& s = spec["seeds"];
@@ -195,6 +199,8 @@ SweepSpec SweepSpec::parse(const ojson& spec, const std::string& out) {
   }
 
   SweepSpec result;
+  HS_CHECK(!spec.contains("out") || spec["out"].is_string(),
+           "sweep: 'out' must be a folder name (a string), got ", spec["out"].dump());
   result.out = !out.empty() ? out : spec.value("out", std::string{});
   HS_CHECK(!result.out.empty(), "sweep: no output folder (give 'out' in the spec or --out)");
   std::vector<json> points;

@@ -185,6 +185,17 @@ TEST_CASE("sweep spec: every error names its key or value") {
   require_error(spec_with({{"grid", grid}, {"seeds", ojson::array()}}),
                 "'seeds' must be a non-empty list");
   require_error(spec_with({{"grid", grid}, {"seeds", {-1}}}), "'seeds' must hold integers >= 0");
+  // A base seed or an 'out' of the wrong type (found by fuzz_sweep_spec: nlohmann's type_error
+  // escaped; input kept as fuzz/corpus/sweep_spec/regression_seed_string).
+  ojson string_seed = base_config();
+  string_seed["seed"] = "hs_resnet29_cifar";
+  require_error(spec_with({{"base", string_seed}, {"grid", grid}, {"seeds", {0, 1}}}),
+                "the base config's 'seed' must be an integer >= 0, got \"hs_resnet29_cifar\"");
+  string_seed["seed"] = -3;
+  require_error(spec_with({{"base", string_seed}, {"grid", grid}}),
+                "'seed' must be an integer >= 0");
+  require_error(spec_with({{"grid", grid}, {"out", 7}}),
+                "'out' must be a folder name (a string), got 7");
   require_error(spec_with({{"random", 1}}), "'random' must be an object");
   require_error(spec_with({{"random", {{"n", 0}, {"space", {{"lr", {{"choice", {0.1}}}}}}}}}),
                 "'random.n' must be an integer >= 1");
