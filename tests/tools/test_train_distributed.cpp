@@ -41,15 +41,6 @@ tools::TrainConfig config(const fs::path& tmp, const std::string& out, std::int6
   return c;
 }
 
-fs::path write_config(const tools::TrainConfig& c, const fs::path& path) {
-  nlohmann::json j = c.to_json();
-  if (c.stop_after_steps > 0) j["stop_after_steps"] = c.stop_after_steps;  // not in to_json
-  std::ofstream f(path);
-  f << j.dump(2);
-  REQUIRE(f.good());
-  return path;
-}
-
 nn::StateDict weights(const fs::path& out) {
   return nn::read_safetensors((out / "last.safetensors").string()).tensors;
 }
@@ -95,7 +86,7 @@ TEST_CASE("train --distributed: 2 ranks with --sync-bn equal one process of twic
   write_texture_dataset(tmp / "data", 48, 32);
   REQUIRE(tools::train(several_steps(tmp.path(), "one", 16), false).outcome ==
           tools::TrainOutcome::finished);
-  const fs::path half = write_config(several_steps(tmp.path(), "sync", 8), tmp / "half.json");
+  const fs::path half = write_config_file(several_steps(tmp.path(), "sync", 8), tmp / "half.json");
   {
     const auto [status, output] =
         run_hsnet("train --config " + half.string() + " --distributed --sync-bn", mpirun());
@@ -139,7 +130,7 @@ TEST_CASE("train --distributed: a stopped and resumed run ends as the uninterrup
   straight.schedule = "cosine";  // the lr differs per step, so a wrong step count shows
   {
     const auto [status, output] =
-        run_hsnet("train --config " + write_config(straight, tmp / "straight.json").string() +
+        run_hsnet("train --config " + write_config_file(straight, tmp / "straight.json").string() +
                       " --distributed",
                   mpirun());
     INFO(output);
@@ -149,9 +140,10 @@ TEST_CASE("train --distributed: a stopped and resumed run ends as the uninterrup
   first.out = (tmp / "resumed").string();
   first.stop_after_steps = 4;  // mid-way through the second epoch of 3 steps
   {
-    const auto [status, output] = run_hsnet(
-        "train --config " + write_config(first, tmp / "first.json").string() + " --distributed",
-        mpirun());
+    const auto [status, output] =
+        run_hsnet("train --config " + write_config_file(first, tmp / "first.json").string() +
+                      " --distributed",
+                  mpirun());
     INFO(output);
     REQUIRE(status == 130);
     const nlohmann::json progress = read_json_file(tmp / "resumed" / "last.json");
@@ -184,9 +176,9 @@ TEST_CASE("train --distributed: a failing rank stops every rank and keeps the la
   tools::TrainConfig c = config(tmp.path(), "failed", 8);
   c.epochs = 3;
   // Rank 1 throws at global step 4, in the second epoch, after the first one's checkpoint.
-  const auto [status, output] =
-      run_hsnet("train --config " + write_config(c, tmp / "c.json").string() + " --distributed",
-                mpirun("HSNET_TEST_FAIL_AT=1:4"));
+  const auto [status, output] = run_hsnet(
+      "train --config " + write_config_file(c, tmp / "c.json").string() + " --distributed",
+      mpirun("HSNET_TEST_FAIL_AT=1:4"));
   INFO(output);
   CHECK(status != 0);
   CHECK_THAT(output, Catch::Contains("rank 1 of 2") && Catch::Contains("fails at step 4"));

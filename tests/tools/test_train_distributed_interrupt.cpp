@@ -46,13 +46,6 @@ tools::TrainConfig config(const fs::path& tmp, const std::string& out, std::int6
   return c;
 }
 
-fs::path write_config(const tools::TrainConfig& c, const fs::path& path) {
-  std::ofstream f(path);
-  f << c.to_json().dump(2);
-  REQUIRE(f.good());
-  return path;
-}
-
 }  // namespace
 
 // Ctrl-C reaches mpirun, not the ranks (OpenMPI starts them in their own process group);
@@ -73,7 +66,7 @@ TEST_CASE("train --distributed: Ctrl-C to mpirun stops every rank with a checkpo
   tools::TrainConfig c = config(tmp.path(), "run", 2);
   c.epochs = 100000;  // runs until interrupted
   c.schedule = "constant";
-  const std::string config_path = write_config(c, tmp / "c.json").string();
+  const std::string config_path = write_config_file(c, tmp / "c.json").string();
   const std::string log = (tmp / "log.txt").string();
   const pid_t child = ::fork();
   REQUIRE(child >= 0);

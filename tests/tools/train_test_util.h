@@ -118,6 +118,17 @@ inline tools::TrainConfig small_config(const fs::path& data_dir, const fs::path&
   return c;
 }
 
+// Writes c as an `hsnet train --config` file at `path` (with its test-only stop_after_steps,
+// which to_json leaves out) and returns the path.
+inline fs::path write_config_file(const tools::TrainConfig& c, const fs::path& path) {
+  nlohmann::json j = c.to_json();
+  if (c.stop_after_steps > 0) j["stop_after_steps"] = c.stop_after_steps;
+  std::ofstream f(path);
+  f << j.dump(2);
+  REQUIRE(f.good());
+  return path;
+}
+
 // The arguments of a small `hsnet train` run: small_config's model, batch size, lr, schedule,
 // thread and seed (augmentation as the command line's defaults), `epochs` epochs, into out_dir.
 inline std::vector<std::string> small_train_args(const fs::path& data_dir, const fs::path& out_dir,
