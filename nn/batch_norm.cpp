@@ -45,7 +45,7 @@ void BatchNorm2d::check_no_gradient(const Variable& x) const {
 Variable BatchNorm2d::forward(const Variable& x) {
   if (folded_into_conv_) {
     check_no_gradient(x);
-    if (!fuse_relu_) return x;
+    return x;  // the convolution applies the ReLU too (Conv2d::apply_output_relu)
   }
   count_batch();
   if (sync_group != nullptr && is_training()) {
@@ -94,6 +94,7 @@ void BatchNorm2d::fold_into(Conv2d& conv) {
     shift.data<double>()[c] = beta.data<double>()[c] - mean.data<double>()[c] * a;
   }
   conv.scale_output(scale, shift);
+  if (fuse_relu_) conv.apply_output_relu();
   // New tensors rather than writes in place: a state dict taken before folding keeps the
   // unfolded values.
   const TensorOptions same(running_mean.dtype(), running_mean.device());

@@ -27,7 +27,8 @@ class BatchNorm2d : public Module {
 
   // Folds this eval-mode layer's per-channel map y = a·x + b into `conv`, whose output it
   // normalises (Conv2d::scale_output), and becomes the identity with its epilogue: forward
-  // gives x (relu(x) with fuse_relu), forward_add_relu relu(x + residual); weight, bias and
+  // gives x (with fuse_relu the ReLU moves into conv, Conv2d::apply_output_relu, which runs it
+  // as the convolution stores its output), forward_add_relu relu(x + residual); weight, bias and
   // the running statistics become 1, 0, 0, 1 and eps 0, so the eval pass is exact. Either
   // forward with gradients is then an hs::Error. Requires eval mode, conv's out_channels ==
   // num_features, and a layer not folded before.

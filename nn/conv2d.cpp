@@ -2,7 +2,11 @@
 
 #include <sstream>
 
+#include "autograd/conv2d.h"
+#include "autograd/functions.h"
+#include "autograd/grad_mode.h"
 #include "nn/init.h"
+#include "ops/conv2d.h"
 #include "ops/elementwise.h"
 
 namespace hs::nn {
@@ -24,9 +28,14 @@ Conv2d::Conv2d(const Conv2dOptions& o) : opts_(o) {
 }
 
 Variable Conv2d::forward(const Variable& x) {
-  return conv2d(
-      x, weight, bias,
-      ops::Conv2dParams::symmetric(opts_.stride, opts_.padding, opts_.dilation, opts_.groups));
+  const auto params =
+      ops::Conv2dParams::symmetric(opts_.stride, opts_.padding, opts_.dilation, opts_.groups);
+  if (output_relu_ && !grad_enabled())
+    return Variable(ops::conv2d_forward(x.data(), weight.data(),
+                                        bias.defined() ? bias.data() : Tensor(), params,
+                                        ops::Conv2dActivation::relu));
+  const Variable y = conv2d(x, weight, bias, params);
+  return output_relu_ ? relu(y) : y;
 }
 
 void Conv2d::scale_output(const Tensor& scale, const Tensor& shift) {
@@ -59,6 +68,7 @@ std::string Conv2d::extra_repr() const {
   if (opts_.dilation != 1) os << ", dilation=" << opts_.dilation;
   if (opts_.groups != 1) os << ", groups=" << opts_.groups;
   if (!opts_.bias) os << ", bias=False";
+  if (output_relu_) os << ", ReLU of a folded batch norm";
   return os.str();
 }
 

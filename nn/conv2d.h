@@ -25,12 +25,17 @@ class Conv2d : public Module {
   // norm after it does): weight·scale, bias·scale + shift, a bias created where there was none.
   // scale and shift are [out_channels] (any dtype and device). New tensors replace the old.
   void scale_output(const Tensor& scale, const Tensor& shift);
+  // Makes the layer apply the ReLU of a batch norm folded into it (BatchNorm2d::fold_into):
+  // without gradients in the convolution's own store, otherwise as a ReLU after it.
+  void apply_output_relu() { output_relu_ = true; }
+  bool applies_output_relu() const { return output_relu_; }
 
   Variable weight;
   Variable bias;  // undefined without bias
 
  private:
   Conv2dOptions opts_;
+  bool output_relu_ = false;
 };
 
 }  // namespace hs::nn

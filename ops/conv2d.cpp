@@ -7,6 +7,7 @@
 #include "kernels/im2col_index.h"
 #include "ops/cpu/conv2d.h"
 #include "ops/dispatch.h"
+#include "ops/elementwise.h"
 #include "ops/reduce.h"
 
 namespace hs::ops {
@@ -134,7 +135,7 @@ Tensor conv2d_backward_bias_cuda(const Tensor& grad_out) { return sum(grad_out, 
 }  // namespace
 
 Tensor conv2d_forward(const Tensor& x, const Tensor& w, const Tensor& bias,
-                      const Conv2dParams& params) {
+                      const Conv2dParams& params, Conv2dActivation activation) {
   constexpr const char* op = "conv2d";
   check_tensor(op, x, "input");
   check_tensor(op, w, "weight");
@@ -146,8 +147,12 @@ Tensor conv2d_forward(const Tensor& x, const Tensor& w, const Tensor& bias,
     detail::check_same_dtype_device(op, x, bias);
   }
   return dispatch(
-      op, x, [&] { return detail::conv2d_forward_cpu(d, x, w, bias); },
-      [&] { return conv2d_forward_cuda(d, x, w, bias); });
+      op, x, [&] { return detail::conv2d_forward_cpu(d, x, w, bias, activation); },
+      [&] {
+        // Not fused on the GPU yet: a ReLU pass of its own.
+        const Tensor y = conv2d_forward_cuda(d, x, w, bias);
+        return activation == Conv2dActivation::relu ? relu(y) : y;
+      });
 }
 
 Tensor conv2d_backward_input(const Tensor& grad_out, const Tensor& w, const Shape& x_shape,

@@ -29,12 +29,18 @@ struct Conv2dParams {
   }
 };
 
+// What the forward applies to its output before storing it: nothing, or a ReLU (for
+// inference with batch norms folded into the convolutions: the ReLU after a folded batch
+// norm then costs no pass over the output of its own).
+enum class Conv2dActivation { none, relu };
+
 // y[N, Cout, OH, OW] from x[N, Cin, H, W], w[Cout, Cin/groups, KH, KW] and an optional
-// bias[Cout] (undefined for none). x, w, bias share dtype and device; any layout: inputs
-// and gradients whose H*W planes are dense (channel slices of a bigger tensor, as an HS-block
-// split makes) are read in place, others are copied once.
+// bias[Cout] (undefined for none), then `activation`. x, w, bias share dtype and device; any
+// layout: inputs and gradients whose H*W planes are dense (channel slices of a bigger tensor,
+// as an HS-block split makes) are read in place, others are copied once.
 Tensor conv2d_forward(const Tensor& x, const Tensor& w, const Tensor& bias,
-                      const Conv2dParams& params);
+                      const Conv2dParams& params,
+                      Conv2dActivation activation = Conv2dActivation::none);
 
 // dL/dx of shape x_shape from dL/dy (grad_out, shaped like the forward's output) and w.
 Tensor conv2d_backward_input(const Tensor& grad_out, const Tensor& w, const Shape& x_shape,

@@ -53,7 +53,7 @@ bool direct_weight_grad_applies(const Conv2dGeometry& d, const Conv2dCpuPlan& pl
 
 // y = conv(x, w) + bias by the direct kernel, images spread over the threads.
 void direct_forward(const Conv2dGeometry& d, const Planes<float>& x, const float* w,
-                    const float* bias, float* y) {
+                    const float* bias, bool relu, float* y) {
   const DirectConvGeometry g = direct_geometry(d);
   std::vector<float> packed(direct_conv_packed_weight_size(g));
   direct_conv_pack_weights(g, w, packed.data());
@@ -61,7 +61,7 @@ void direct_forward(const Conv2dGeometry& d, const Planes<float>& x, const float
   const int64_t y_image = d.out_c * d.out_plane();
 #pragma omp parallel for schedule(static) if (d.batch > 1)
   for (int64_t n = 0; n < d.batch; ++n)
-    direct_conv_image(g, x.image(n), x.channel_stride, packed.data(), bias,
+    direct_conv_image(g, x.image(n), x.channel_stride, packed.data(), bias, relu,
                       scratch<float>(Scratch::columns, padded_size), y + n * y_image);
 }
 
@@ -121,8 +121,9 @@ Conv2dCpuPlan conv2d_cpu_make_plan(const Conv2dGeometry& d) {
 }
 
 Tensor conv2d_forward_cpu(const Conv2dGeometry& d, const Tensor& x, const Tensor& w,
-                          const Tensor& bias) {
+                          const Tensor& bias, Conv2dActivation activation) {
   const Conv2dCpuPlan plan = conv2d_cpu_make_plan(d);
+  const bool relu = activation == Conv2dActivation::relu;
   Tensor y = empty(conv2d_y_shape(d), {x.dtype(), x.device()});
   dispatch_floating(x.dtype(), [&](auto tag) {
     using T = decltype(tag);
@@ -133,9 +134,9 @@ Tensor conv2d_forward_cpu(const Conv2dGeometry& d, const Tensor& x, const Tensor
     const T* b_data = bc.defined() ? bc.data<T>() : nullptr;
     T* y_data = y.data<T>();
     if constexpr (std::is_same_v<T, float>) {
-      if (plan.direct_f32) return direct_forward(d, xp, w_data, b_data, y_data);
+      if (plan.direct_f32) return direct_forward(d, xp, w_data, b_data, relu, y_data);
     }
-    conv2d_gemm_forward(d, plan, xp, w_data, b_data, y_data);
+    conv2d_gemm_forward(d, plan, xp, w_data, b_data, relu, y_data);
   });
   return y;
 }

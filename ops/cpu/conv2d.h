@@ -26,7 +26,7 @@ inline Shape conv2d_y_shape(const Conv2dGeometry& d) {
 Conv2dCpuPlan conv2d_cpu_make_plan(const Conv2dGeometry& d);
 
 Tensor conv2d_forward_cpu(const Conv2dGeometry& d, const Tensor& x, const Tensor& w,
-                          const Tensor& bias);
+                          const Tensor& bias, Conv2dActivation activation);
 Tensor conv2d_backward_input_cpu(const Conv2dGeometry& d, const Tensor& grad_out, const Tensor& w,
                                  const Conv2dParams& params);
 Tensor conv2d_backward_weight_cpu(const Conv2dGeometry& d, const Tensor& grad_out, const Tensor& x);

@@ -91,7 +91,8 @@ __attribute__((target("avx2,fma"), always_inline)) inline void fma_into(__m256& 
 template <int MB, int ROWS, int KW>
 __attribute__((target("avx2,fma"))) void conv_rows(const DirectConvGeometry& g, const float* padded,
                                                    const float* packed, const float* bias,
-                                                   __m256i tail_mask, int64_t oh, float* y) {
+                                                   bool relu, __m256i tail_mask, int64_t oh,
+                                                   float* y) {
   const int64_t rows = padded_rows(g), width = padded_width(g), plane = g.out_h * g.out_w;
   const int64_t kernel_w = KW > 0 ? KW : g.kernel_w;
   for (int64_t ow = 0; ow < g.out_w; ow += kTileWidth) {
@@ -112,6 +113,9 @@ __attribute__((target("avx2,fma"))) void conv_rows(const DirectConvGeometry& g, 
         }
       }
     }
+    if (relu)
+      for (int r = 0; r < ROWS; ++r)
+        for (int m = 0; m < MB; ++m) acc[r][m] = _mm256_max_ps(acc[r][m], _mm256_setzero_ps());
     float* out = y + oh * g.out_w + ow;
     const bool full = ow + kTileWidth <= g.out_w;
     for (int r = 0; r < ROWS; ++r)
@@ -129,19 +133,21 @@ __attribute__((target("avx2,fma"))) void conv_rows(const DirectConvGeometry& g, 
 template <int MB>
 __attribute__((target("avx2,fma"))) void conv_band(const DirectConvGeometry& g, const float* padded,
                                                    const float* packed, const float* bias,
-                                                   __m256i tail_mask, int64_t begin, int64_t end,
-                                                   float* y) {
+                                                   bool relu, __m256i tail_mask, int64_t begin,
+                                                   int64_t end, float* y) {
   int64_t oh = begin;
   if (g.kernel_w == 3) {
-    for (; oh + 2 <= end; oh += 2) conv_rows<MB, 2, 3>(g, padded, packed, bias, tail_mask, oh, y);
+    for (; oh + 2 <= end; oh += 2)
+      conv_rows<MB, 2, 3>(g, padded, packed, bias, relu, tail_mask, oh, y);
   } else {
-    for (; oh + 2 <= end; oh += 2) conv_rows<MB, 2, 0>(g, padded, packed, bias, tail_mask, oh, y);
+    for (; oh + 2 <= end; oh += 2)
+      conv_rows<MB, 2, 0>(g, padded, packed, bias, relu, tail_mask, oh, y);
   }
-  if (oh < end) conv_rows<MB, 1, 0>(g, padded, packed, bias, tail_mask, oh, y);
+  if (oh < end) conv_rows<MB, 1, 0>(g, padded, packed, bias, relu, tail_mask, oh, y);
 }
 
 using BandKernel = void (*)(const DirectConvGeometry&, const float*, const float*, const float*,
-                            __m256i, int64_t, int64_t, float*);
+                            bool, __m256i, int64_t, int64_t, float*);
 constexpr BandKernel kBandKernels[kMaxBlock] = {conv_band<1>, conv_band<2>, conv_band<3>,
                                                 conv_band<4>, conv_band<5>, conv_band<6>};
 
@@ -153,7 +159,7 @@ constexpr int64_t kBandBytes = 128 * 1024;
 
 __attribute__((target("avx2,fma"))) void conv_image(const DirectConvGeometry& g,
                                                     const float* padded, const float* packed_w,
-                                                    const float* bias, float* y) {
+                                                    const float* bias, bool relu, float* y) {
   const int64_t tail = g.out_w % kTileWidth;
   alignas(32) int mask_bits[kTileWidth];
   for (int64_t i = 0; i < kTileWidth; ++i) mask_bits[i] = i < tail ? -1 : 0;
@@ -165,8 +171,8 @@ __attribute__((target("avx2,fma"))) void conv_image(const DirectConvGeometry& g,
     const int64_t end = std::min(g.out_h, begin + band);
     for (int64_t m0 = 0; m0 < g.out_c;) {
       const int64_t mb = next_block(g.out_c - m0);
-      kBandKernels[mb - 1](g, padded, packed_w + m0 * k, bias ? bias + m0 : nullptr, tail_mask,
-                           begin, end, y + m0 * plane);
+      kBandKernels[mb - 1](g, padded, packed_w + m0 * k, bias ? bias + m0 : nullptr, relu,
+                           tail_mask, begin, end, y + m0 * plane);
       m0 += mb;
     }
   }
@@ -280,12 +286,14 @@ void direct_conv_pack_weights(const DirectConvGeometry& g, const float* w, float
 }
 
 void direct_conv_image(const DirectConvGeometry& g, const float* x, int64_t channel_stride,
-                       const float* packed_w, const float* bias, float* padded, float* y) {
+                       const float* packed_w, const float* bias, bool relu, float* padded,
+                       float* y) {
 #if HS_DIRECT_CONV_X86
   pad_image(g, x, channel_stride, padded);
-  conv_image(g, padded, packed_w, bias, y);
+  conv_image(g, padded, packed_w, bias, relu, y);
 #else
-  (void)g, (void)x, (void)channel_stride, (void)packed_w, (void)bias, (void)padded, (void)y;
+  (void)g, (void)x, (void)channel_stride, (void)packed_w, (void)bias, (void)relu, (void)padded,
+      (void)y;
 #endif
 }
 

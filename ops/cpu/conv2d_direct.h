@@ -31,10 +31,12 @@ std::int64_t direct_conv_padded_image_size(const DirectConvGeometry& g);
 void direct_conv_pack_weights(const DirectConvGeometry& g, const float* w, float* packed);
 
 // y [out_c, out_h, out_w] (dense) of one image, whose channel c starts at
-// x + c * channel_stride (dense [in_h, in_w] planes), plus bias[out_c] when not null.
+// x + c * channel_stride (dense [in_h, in_w] planes), plus bias[out_c] when not null, through
+// a ReLU when `relu` (applied to the registers before they are stored).
 // `padded` is scratch of direct_conv_padded_image_size(g) floats.
 void direct_conv_image(const DirectConvGeometry& g, const float* x, std::int64_t channel_stride,
-                       const float* packed_w, const float* bias, float* padded, float* y);
+                       const float* packed_w, const float* bias, bool relu, float* padded,
+                       float* y);
 
 // The weight gradient: whether the direct kernel handles g (kernel width 3 for now), and
 // dw [out_c, in_c, KH, KW] (dense) += the gradient from one image, from its input x (as in

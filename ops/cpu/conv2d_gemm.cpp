@@ -88,11 +88,12 @@ MatrixRef<T> chunk_rows(const Planes<T>& t, int64_t channels, int64_t p, Chunk c
 }
 
 // ---------------------------------------------------------------------------------------
-// Forward: y[chunk, group g] = W_g [M, K] x columns_g [K, count * P], plus bias.
+// Forward: y[chunk, group g] = W_g [M, K] x columns_g [K, count * P], plus bias, through a
+// ReLU when `relu` (in the same pass as the bias, while the chunk's output is in cache).
 
 template <class T>
-void forward_chunk(const Conv2dGeometry& d, const Planes<T>& x, const T* w, const T* bias, T* y,
-                   Chunk ch, bool parallel) {
+void forward_chunk(const Conv2dGeometry& d, const Planes<T>& x, const T* w, const T* bias,
+                   bool relu, T* y, Chunk ch, bool parallel) {
   const int64_t m = d.out_c_group, k = d.gemm_k(), p = d.out_plane(), width = ch.count * p;
   const MatrixRef<T> cols = chunk_columns(x, d, ch, parallel);
   // A single image's GEMM writes y directly; a wider one goes through scratch and is
@@ -102,7 +103,7 @@ void forward_chunk(const Conv2dGeometry& d, const Planes<T>& x, const T* w, cons
   for (int64_t g = 0; g < d.groups; ++g)
     gemm_cpu<T>(false, false, m, width, k, T(1), w + g * m * k, k, cols.data + g * k * cols.ld,
                 cols.ld, T(0), out + g * m * width, width);
-  if (ch.count == 1 && !bias) return;
+  if (ch.count == 1 && !bias && !relu) return;
 #pragma omp parallel for collapse(2) \
     schedule(static) if (parallel && d.out_c * width > kParallelWork)
   for (int64_t i = 0; i < ch.count; ++i)
@@ -110,7 +111,11 @@ void forward_chunk(const Conv2dGeometry& d, const Planes<T>& x, const T* w, cons
       const T* src = out + c * width + i * p;
       T* dst = y_first + (i * d.out_c + c) * p;
       const T b = bias ? bias[c] : T(0);
-      for (int64_t j = 0; j < p; ++j) dst[j] = src[j] + b;
+      if (relu) {
+        for (int64_t j = 0; j < p; ++j) dst[j] = std::max(src[j] + b, T(0));
+      } else {
+        for (int64_t j = 0; j < p; ++j) dst[j] = src[j] + b;
+      }
     }
 }
 
@@ -173,9 +178,10 @@ Conv2dCpuPlan conv2d_gemm_plan(const Conv2dGeometry& d) {
 
 template <class T>
 void conv2d_gemm_forward(const Conv2dGeometry& d, const Conv2dCpuPlan& plan, const Planes<T>& x,
-                         const T* w, const T* bias, T* y) {
-  for_each_chunk(d, plan,
-                 [&](Chunk ch, bool parallel) { forward_chunk(d, x, w, bias, y, ch, parallel); });
+                         const T* w, const T* bias, bool relu, T* y) {
+  for_each_chunk(d, plan, [&](Chunk ch, bool parallel) {
+    forward_chunk(d, x, w, bias, relu, y, ch, parallel);
+  });
 }
 
 template <class T>
@@ -206,7 +212,7 @@ void conv2d_gemm_backward_weight(const Conv2dGeometry& d, const Conv2dCpuPlan& p
 
 #define HS_CONV2D_GEMM_INSTANTIATE(T)                                                       \
   template void conv2d_gemm_forward<T>(const Conv2dGeometry&, const Conv2dCpuPlan&,         \
-                                       const Planes<T>&, const T*, const T*, T*);           \
+                                       const Planes<T>&, const T*, const T*, bool, T*);     \
   template void conv2d_gemm_backward_input<T>(const Conv2dGeometry&, const Conv2dCpuPlan&,  \
                                               const Planes<T>&, const T*, T*);              \
   template void conv2d_gemm_backward_weight<T>(const Conv2dGeometry&, const Conv2dCpuPlan&, \

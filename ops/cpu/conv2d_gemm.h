@@ -13,10 +13,10 @@ namespace hs::ops::detail {
 // The GEMM fields of the plan (chunking and GEMM sizes); direct_f32 is left false.
 Conv2dCpuPlan conv2d_gemm_plan(const Conv2dGeometry& d);
 
-// y = conv(x, w) + bias (bias null for none); w and y dense.
+// y = conv(x, w) + bias (bias null for none), through a ReLU when `relu`; w and y dense.
 template <class T>
 void conv2d_gemm_forward(const Conv2dGeometry& d, const Conv2dCpuPlan& plan, const Planes<T>& x,
-                         const T* w, const T* bias, T* y);
+                         const T* w, const T* bias, bool relu, T* y);
 // dx (dense) from dy and w (dense).
 template <class T>
 void conv2d_gemm_backward_input(const Conv2dGeometry& d, const Conv2dCpuPlan& plan,

@@ -105,9 +105,14 @@ TEST_CASE("fold_into: the folded layers compute what conv -> BN computed") {
     m.bn->fold_into(*m.conv);
     const Tensor after = (*m.bn)((*m.conv)(Variable(x))).data();
     REQUIRE(max_abs_diff(before, after) < 1e-12 * max_abs(before));
+    REQUIRE(m.conv->applies_output_relu() == relu);
     if (relu) {  // the ReLU epilogue is kept: some outputs clipped to 0, none below
       const std::vector<double> v = values(after);
       REQUIRE(*std::min_element(v.begin(), v.end()) == 0.0);
+      // It runs in the convolution, and the batch norm passes its output on as it is.
+      const Tensor conv_out = (*m.conv)(Variable(x)).data();
+      REQUIRE(max_abs_diff(conv_out, after) == 0.0);
+      REQUIRE(m.conv->extra_repr().find("ReLU") != std::string::npos);
     }
   }
   ConvBn plain(false, false, 9), folded(false, false, 9);

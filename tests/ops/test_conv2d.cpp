@@ -411,6 +411,40 @@ TEST_CASE("conv2d: the direct and GEMM f32 algorithms agree on the HS-ResNet sha
   }
 }
 
+TEST_CASE("conv2d: the ReLU activation equals a ReLU after the convolution on every path") {
+  TwoThreads threads;
+  Generator gen(16);
+  const auto sym = [](int64_t pad) { return Conv2dParams::symmetric(1, pad); };
+  // Direct-kernel shapes (3x3, few channels; widths with a masked tail), GEMM shapes (a 1x1
+  // with and without bias, a single image, a stride-2 3x3), f32 and f64.
+  const std::vector<ConvCase> cases = {
+      {3, 5, 7, 9, 13, 3, 3, sym(1), true},
+      {2, 8, 6, 8, 8, 3, 3, sym(1), false},
+      {4, 6, 10, 8, 8, 1, 1, sym(0), true},
+      {4, 6, 10, 8, 8, 1, 1, sym(0), false},
+      {1, 6, 10, 8, 8, 1, 1, sym(0), false},
+      {3, 4, 5, 9, 9, 3, 3, Conv2dParams::symmetric(2, 1), true},
+  };
+  for (Conv2dCpuAlgorithm a :
+       {Conv2dCpuAlgorithm::automatic, Conv2dCpuAlgorithm::gemm, Conv2dCpuAlgorithm::direct})
+    for (DType dtype : {DType::f32, DType::f64})
+      for (const ConvCase& c : cases) {
+        INFO(c.str() << " algorithm " << static_cast<int>(a) << " " << dtype_name(dtype));
+        CpuAlgorithm algorithm(a);
+        const Operands o = make_operands(c, gen, dtype);
+        const Tensor plain = conv2d_forward(o.x, o.w, o.b, c.params);
+        const Tensor fused = conv2d_forward(o.x, o.w, o.b, c.params, ops::Conv2dActivation::relu);
+        const std::vector<double> p = plain.to_vector<double>(), f = fused.to_vector<double>();
+        REQUIRE(f.size() == p.size());
+        int64_t clipped = 0;
+        for (std::size_t i = 0; i < p.size(); ++i) {
+          REQUIRE(f[i] == std::max(p[i], 0.0));
+          clipped += p[i] < 0;
+        }
+        REQUIRE(clipped > 0);
+      }
+}
+
 TEST_CASE("conv2d: repeated calls of different sizes reuse scratch memory correctly") {
   TwoThreads threads;
   Generator gen(12);
