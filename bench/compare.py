@@ -14,7 +14,8 @@ performance-minded user runs it ("torch-tc": Debian's tcmalloc preloaded, which 
 allocator from mapping and unmapping every large activation buffer). Both sides' training
 steps include an SGD step; inference runs on batch-norm statistics calibrated first. Besides
 the batch sizes asked for, each model gets a batch-1 inference row (--no-latency drops it):
-the latency of predicting one image.
+the latency of predicting one image. With --fold-bn every side's inference runs with its
+batch norms folded into the convolutions (hsnet's ReLU then runs in the convolution's store).
 
 Prints one row per (model, mode, batch): each side's median img/s over the rounds with its
 min-max spread and its peak RSS (the largest over the rounds), and the ratios of hsnet's
@@ -65,6 +66,9 @@ def parse_args(argv=None):
                    help="the tcmalloc library the tuned PyTorch preloads")
     p.add_argument("--no-latency", dest="latency", action="store_false",
                    help="no batch-1 inference rows")
+    p.add_argument("--fold-bn", action="store_true",
+                   help="inference rows with the batch norms folded into the convolutions, on "
+                        "every side (hsnet bench --fold-bn; PyTorch's fuse_conv_bn_eval)")
     args = p.parse_args(argv)
     if args.quick:
         args.rounds, args.steps, args.warmup = 1, 2, 1
@@ -122,6 +126,8 @@ def commands(args, model, mode, batch, skip=()):
     common = ["--model", model, "--mode", mode, "--batch", str(batch), "--steps",
               str(steps), "--warmup", str(warmup), "--threads", str(args.threads),
               "--device", args.device]
+    if args.fold_bn and mode == "infer":
+        common.append("--fold-bn")
     return {side: (prefix + common, env) for side, (prefix, env) in sides(args).items()
             if side not in skip}
 
